@@ -1,0 +1,446 @@
+import assert from "node:assert/strict";
+import { crc32, prepareEntry, ZipReader, ZipWriter } from "../../src/format/zip.ts";
+import { IntegrityError } from "../../src/core/errors.ts";
+import { type Bytes, utf8 } from "../../src/core/bytes.ts";
+
+function randomBytes(n: number): Bytes {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
+  return b;
+}
+
+function textBytes(n: number): Bytes {
+  const words = ["alpha", "beta", "gamma", "delta", "block", "volume", "hash", "\n"];
+  let s = "";
+  let i = 0;
+  while (s.length < n) s += words[(i++ * 7) % words.length] + " ";
+  return utf8(s.slice(0, n));
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "zip_test_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<{ code: number; stdout: Bytes; stderr: string }> {
+  const out = await new Deno.Command(cmd, { args, cwd: opts.cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  return {
+    code: out.code,
+    stdout: new Uint8Array(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+async function hasCommand(cmd: string): Promise<boolean> {
+  try {
+    const r = await run("sh", ["-c", `command -v ${cmd}`]);
+    return r.code === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function unzipTest(path: string): Promise<void> {
+  const r = await run("/usr/bin/unzip", ["-tqq", path]);
+  assert.equal(r.code, 0, `unzip -t failed: ${r.stderr}${new TextDecoder().decode(r.stdout)}`);
+}
+
+async function pythonTest(path: string, expectedCount: number): Promise<void> {
+  const r = await run("python3", [
+    "-c",
+    "import sys, zipfile\n" +
+    "z = zipfile.ZipFile(sys.argv[1])\n" +
+    "bad = z.testzip()\n" +
+    "assert bad is None, bad\n" +
+    "print(len(z.infolist()))",
+    path,
+  ]);
+  assert.equal(r.code, 0, `python zipfile failed: ${r.stderr}`);
+  assert.equal(new TextDecoder().decode(r.stdout).trim(), String(expectedCount));
+}
+
+/** Writes the mixed sample archive and returns the entries put in it. */
+function writeSample(path: string): Map<string, Bytes> {
+  const entries = new Map<string, Bytes>([
+    ["manifest", utf8('\ufeff{"Version":2,"Created":"20250101T000000Z"}')],
+    ["text-deflated", textBytes(200_000)],
+    ["random-stored", randomBytes(70_000)],
+    ["empty", new Uint8Array(0)],
+    ["vol/dämon-ß.txt", textBytes(3000)],
+    ["not-compressed", textBytes(5000)],
+    ["WJG1tSLV3whtD_CxEPvZ0hu0_HFjrzTQgoai6Eb2vgM=", utf8("hello\n")],
+  ]);
+  const w = ZipWriter.create(path);
+  for (const [name, data] of entries) {
+    if (name === "not-compressed") w.add(name, data, { compress: false });
+    else w.add(name, data);
+  }
+  const estimate = w.size;
+  assert.equal(w.count, entries.size);
+  const total = w.close();
+  assert.equal(total, estimate, "size estimate before close equals final size");
+  assert.equal(Deno.statSync(path).size, total);
+  return entries;
+}
+
+Deno.test("zip: round trip of mixed stored and deflated entries", async () => {
+  await withTempDir((dir) => {
+    const path = `${dir}/a.zip`;
+    const entries = writeSample(path);
+    const check = (r: ZipReader) => {
+      const infos = r.entries();
+      assert.deepEqual(infos.map((e) => e.name), [...entries.keys()]);
+      for (const info of infos) {
+        const want = entries.get(info.name)!;
+        assert.equal(info.uncompressedSize, want.length);
+        assert.equal(info.crc32, crc32(want));
+        assert.deepEqual(r.read(info.name), want);
+        assert.deepEqual(r.read(info), want);
+      }
+      const m = (n: string) => r.entry(n)!.method;
+      assert.equal(m("text-deflated"), 8);
+      assert.equal(m("random-stored"), 0);
+      assert.equal(m("not-compressed"), 0);
+      assert.equal(m("empty"), 0);
+      assert.ok(r.entry("text-deflated")!.compressedSize < 100_000);
+      assert.equal(r.entry("vol/dämon-ß.txt")!.flags & 0x800, 0x800);
+      assert.equal(r.entry("manifest")!.flags & 0x800, 0);
+      assert.ok(r.has("manifest"));
+      assert.ok(!r.has("nope"));
+      assert.throws(() => r.read("nope"), IntegrityError);
+    };
+    const r = ZipReader.openSync(path);
+    try {
+      check(r);
+    } finally {
+      r.close();
+    }
+    const m = ZipReader.fromBytes(Deno.readFileSync(path), "mem.zip");
+    check(m);
+    m.close();
+  });
+});
+
+Deno.test("zip: open() async, readRaw and addCompressed copy an entry verbatim", async () => {
+  await withTempDir(async (dir) => {
+    const entries = writeSample(`${dir}/a.zip`);
+    const r = await ZipReader.open(`${dir}/a.zip`);
+    const w = ZipWriter.create(`${dir}/b.zip`);
+    for (const e of r.entries()) {
+      w.addCompressed(e.name, {
+        method: e.method as 0 | 8,
+        crc32: e.crc32,
+        uncompressedSize: e.uncompressedSize,
+        data: r.readRaw(e),
+      });
+    }
+    r.close();
+    w.close();
+    using r2 = ZipReader.openSync(`${dir}/b.zip`);
+    for (const [name, data] of entries) assert.deepEqual(r2.read(name), data);
+  });
+});
+
+Deno.test("zip: stored when deflate doesn't shrink", () => {
+  const rnd = randomBytes(10_000);
+  const p = prepareEntry(rnd, { compress: true, level: 6 });
+  assert.equal(p.method, 0);
+  assert.equal(p.data, rnd);
+  assert.equal(p.crc32, crc32(rnd));
+  // level 1 expands random data in Deno's zlib: must still store
+  assert.equal(prepareEntry(rnd, { compress: true, level: 1 }).method, 0);
+  const txt = textBytes(10_000);
+  const d = prepareEntry(txt, { compress: true, level: 6 });
+  assert.equal(d.method, 8);
+  assert.ok(d.data.length < txt.length);
+  assert.equal(d.data.byteOffset, 0);
+  assert.equal(d.data.buffer.byteLength, d.data.length, "owns its buffer (transferable)");
+  assert.equal(d.uncompressedSize, txt.length);
+  assert.equal(prepareEntry(txt, { compress: false, level: 6 }).method, 0);
+  assert.equal(prepareEntry(new Uint8Array(0), { compress: true, level: 6 }).method, 0);
+});
+
+Deno.test("zip: duplicate names are refused", async () => {
+  await withTempDir((dir) => {
+    const w = ZipWriter.create(`${dir}/d.zip`);
+    w.add("x", utf8("1"));
+    assert.throws(() => w.add("x", utf8("2")), /duplicate/);
+    w.abort();
+    assert.throws(() => Deno.statSync(`${dir}/d.zip`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("zip: our output passes unzip -t and python zipfile.testzip()", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/a.zip`;
+    const entries = writeSample(path);
+    await unzipTest(path);
+    await pythonTest(path, entries.size);
+    // python reads the same bytes
+    const r = await run("python3", [
+      "-c",
+      "import sys, zipfile, hashlib\n" +
+      "z = zipfile.ZipFile(sys.argv[1])\n" +
+      "print(hashlib.sha256(z.read('vol/dämon-ß.txt')).hexdigest())",
+      path,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const want = await crypto.subtle.digest("SHA-256", entries.get("vol/dämon-ß.txt")!);
+    const hex = [...new Uint8Array(want)].map((x) => x.toString(16).padStart(2, "0")).join("");
+    assert.equal(new TextDecoder().decode(r.stdout).trim(), hex);
+  });
+});
+
+Deno.test("zip: reads archives written by python zipfile, with and without data descriptors", async () => {
+  await withTempDir(async (dir) => {
+    const script = "import sys, zipfile\n" +
+      "def fill(z):\n" +
+      "    z.writestr('manifest', b'{\"Version\":2}' * 50, compress_type=zipfile.ZIP_DEFLATED)\n" +
+      "    z.writestr('stored', bytes(range(256)) * 10, compress_type=zipfile.ZIP_STORED)\n" +
+      "    z.writestr('empty', b'', compress_type=zipfile.ZIP_DEFLATED)\n" +
+      "    with z.open('streamed', 'w') as f:\n" +
+      "        for i in range(1000): f.write(b'line %d\\n' % i)\n" +
+      "if sys.argv[1] == 'file':\n" +
+      "    with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as z: fill(z)\n" +
+      "else:\n" +
+      "    with zipfile.ZipFile(sys.stdout.buffer, 'w', zipfile.ZIP_DEFLATED) as z: fill(z)\n";
+    const expect = new Map<string, Bytes>([
+      ["manifest", utf8('{"Version":2}'.repeat(50))],
+      ["stored", new Uint8Array(Array.from({ length: 2560 }, (_, i) => i % 256))],
+      ["empty", new Uint8Array(0)],
+      ["streamed", utf8(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join(""))],
+    ]);
+    const r1 = await run("python3", ["-c", script, "file", `${dir}/py.zip`]);
+    assert.equal(r1.code, 0, r1.stderr);
+    const r2 = await run("python3", ["-c", script, "stream"]);
+    assert.equal(r2.code, 0, r2.stderr);
+    Deno.writeFileSync(`${dir}/pystream.zip`, r2.stdout);
+    for (const [file, descriptor] of [["py.zip", false], ["pystream.zip", true]] as const) {
+      using z = ZipReader.openSync(`${dir}/${file}`);
+      assert.equal(z.count, expect.size);
+      for (const e of z.entries()) {
+        assert.equal((e.flags & 0x8) !== 0, descriptor, `${file} ${e.name} data descriptor flag`);
+        assert.deepEqual(z.read(e.name), expect.get(e.name), `${file} ${e.name}`);
+      }
+      assert.equal(z.entry("stored")!.method, 0);
+      assert.equal(z.entry("manifest")!.method, 8);
+    }
+  });
+});
+
+Deno.test("zip: reads archives written by Info-ZIP zip", async () => {
+  if (!(await hasCommand("zip"))) return;
+  await withTempDir(async (dir) => {
+    const a = textBytes(50_000);
+    const b = randomBytes(4000);
+    Deno.writeFileSync(`${dir}/a.txt`, a);
+    Deno.writeFileSync(`${dir}/b.bin`, b);
+    const r = await run("zip", ["-q", "-X", "out.zip", "a.txt", "b.bin"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    // streamed from stdin: "-" entry with a data descriptor
+    const s = await run("sh", ["-c", "cat a.txt | zip -q -X - - | cat > stream.zip"], { cwd: dir });
+    assert.equal(s.code, 0, s.stderr);
+    {
+      using z = ZipReader.openSync(`${dir}/out.zip`);
+      assert.deepEqual(z.read("a.txt"), a);
+      assert.deepEqual(z.read("b.bin"), b);
+    }
+    {
+      using z = ZipReader.openSync(`${dir}/stream.zip`);
+      const e = z.entry("-")!;
+      assert.ok(e.flags & 0x8, "data descriptor flag");
+      assert.deepEqual(z.read(e), a);
+    }
+  });
+});
+
+Deno.test("zip: zip64 with 70,000 tiny entries", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/many.zip`;
+    const n = 70_000;
+    const w = ZipWriter.create(path);
+    for (let i = 0; i < n; i++) {
+      w.add(`e${i}`, utf8(`entry number ${i}`), { compress: i % 2 === 0 });
+    }
+    const est = w.size;
+    const total = w.close();
+    assert.equal(total, est);
+    // end records: EOCD count field is 0xFFFF, zip64 locator precedes it
+    const f = Deno.readFileSync(path);
+    const v = new DataView(f.buffer);
+    const eocd = f.length - 22;
+    assert.equal(v.getUint32(eocd, true), 0x06054b50);
+    assert.equal(v.getUint16(eocd + 10, true), 0xffff);
+    assert.equal(v.getUint32(eocd - 20, true), 0x07064b50);
+    await unzipTest(path);
+    await pythonTest(path, n);
+    using r = ZipReader.openSync(path);
+    assert.equal(r.count, n);
+    for (const i of [0, 1, 65534, 65535, 65536, 69_999]) {
+      assert.equal(new TextDecoder().decode(r.read(`e${i}`)), `entry number ${i}`);
+    }
+  });
+});
+
+Deno.test("zip: reads python-written zip64 and hand-made zip64 extra fields", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/py64.zip`;
+    const r1 = await run("python3", [
+      "-c",
+      "import sys, zipfile\n" +
+      "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n" +
+      "    for i in range(66000): z.writestr('f%d' % i, b'x%d' % i)\n",
+      path,
+    ]);
+    assert.equal(r1.code, 0, r1.stderr);
+    {
+      using r = ZipReader.openSync(path);
+      assert.equal(r.count, 66000);
+      assert.equal(new TextDecoder().decode(r.read("f65999")), "x65999");
+    }
+
+    // Central header with sizes and offset all 0xFFFFFFFF, real values in the zip64 extra.
+    const name = utf8("big");
+    const data = utf8("zip64 extra field payload");
+    const crc = crc32(data);
+    const local = new Uint8Array(30 + name.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(4, 45, true);
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, data.length, true);
+    lv.setUint32(22, data.length, true);
+    lv.setUint16(26, name.length, true);
+    local.set(name, 30);
+    const central = new Uint8Array(46 + name.length + 4 + 24);
+    const cv = new DataView(central.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, 45, true);
+    cv.setUint16(6, 45, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, 0xffffffff, true);
+    cv.setUint32(24, 0xffffffff, true);
+    cv.setUint16(28, name.length, true);
+    cv.setUint16(30, 28, true);
+    cv.setUint32(42, 0xffffffff, true);
+    central.set(name, 46);
+    const x = 46 + name.length;
+    cv.setUint16(x, 1, true);
+    cv.setUint16(x + 2, 24, true);
+    cv.setBigUint64(x + 4, BigInt(data.length), true);
+    cv.setBigUint64(x + 12, BigInt(data.length), true);
+    cv.setBigUint64(x + 20, 0n, true);
+    const cdOffset = local.length + data.length;
+    const end = new Uint8Array(22);
+    const ev = new DataView(end.buffer);
+    ev.setUint32(0, 0x06054b50, true);
+    ev.setUint16(8, 1, true);
+    ev.setUint16(10, 1, true);
+    ev.setUint32(12, central.length, true);
+    ev.setUint32(16, cdOffset, true);
+    const bytes = new Uint8Array([...local, ...data, ...central, ...end]);
+    Deno.writeFileSync(`${dir}/hand.zip`, bytes);
+    await pythonTest(`${dir}/hand.zip`, 1);
+    using r = ZipReader.fromBytes(bytes);
+    const e = r.entry("big")!;
+    assert.equal(e.compressedSize, data.length);
+    assert.equal(e.uncompressedSize, data.length);
+    assert.equal(e.offset, 0);
+    assert.deepEqual(r.read("big"), data);
+  });
+});
+
+Deno.test("zip: corrupted CRC or data throws IntegrityError naming the entry", async () => {
+  await withTempDir((dir) => {
+    const path = `${dir}/c.zip`;
+    const w = ZipWriter.create(path);
+    w.add("first", utf8("stored content here"), { compress: false });
+    w.add("second", textBytes(10_000));
+    w.close();
+    const f = Deno.readFileSync(path);
+    // flip a byte of the stored data of "first": CRC mismatch
+    const g = new Uint8Array(f);
+    g[30 + "first".length + 3] ^= 0xff;
+    using r = ZipReader.fromBytes(g, "c.zip");
+    assert.throws(() => r.read("first"), (e: unknown) => {
+      assert.ok(e instanceof IntegrityError);
+      assert.match(e.message, /c\.zip.*first.*CRC/);
+      return true;
+    });
+    assert.deepEqual(r.read("second"), textBytes(10_000));
+    // damage the deflate stream of "second"
+    const second = r.entry("second")!;
+    const h = new Uint8Array(f);
+    const start = second.offset + 30 + "second".length;
+    for (let i = 0; i < 40; i++) h[start + 10 + i] ^= 0x5a;
+    using r2 = ZipReader.fromBytes(h, "c.zip");
+    assert.throws(() => r2.read("second"), (e: unknown) => {
+      assert.ok(e instanceof IntegrityError);
+      assert.match(e.message, /second/);
+      return true;
+    });
+    // unsupported method
+    const k = new Uint8Array(f);
+    const kv = new DataView(k.buffer);
+    const cdStart = kv.getUint32(k.length - 22 + 16, true);
+    kv.setUint16(cdStart + 10, 12, true); // bzip2
+    using r3 = ZipReader.fromBytes(k, "c.zip");
+    assert.throws(() => r3.read("first"), /unsupported compression method 12/);
+  });
+});
+
+Deno.test("zip: truncated or garbage file throws IntegrityError", async () => {
+  await withTempDir((dir) => {
+    const path = `${dir}/t.zip`;
+    writeSample(path);
+    const f = Deno.readFileSync(path);
+    for (const cut of [1, 10, 22, 100, Math.floor(f.length / 2), f.length - 30]) {
+      Deno.writeFileSync(`${dir}/cut.zip`, f.subarray(0, f.length - cut));
+      assert.throws(() => ZipReader.openSync(`${dir}/cut.zip`), (e: unknown) => {
+        assert.ok(e instanceof IntegrityError, String(e));
+        assert.match(e.message, /cut\.zip is not a valid zip archive/);
+        return true;
+      });
+    }
+    Deno.writeFileSync(`${dir}/garbage.zip`, randomBytes(5000));
+    assert.throws(() => ZipReader.openSync(`${dir}/garbage.zip`), IntegrityError);
+    Deno.writeFileSync(`${dir}/empty.zip`, new Uint8Array(0));
+    assert.throws(() => ZipReader.openSync(`${dir}/empty.zip`), IntegrityError);
+    // central directory intact but entry data cut away (file shortened in the middle)
+    const entriesEnd = f.length - 22 - 400;
+    const mid = new Uint8Array([...f.subarray(0, 1000), ...f.subarray(entriesEnd)]);
+    assert.throws(() => ZipReader.fromBytes(mid, "mid.zip"), IntegrityError);
+  });
+});
+
+Deno.test("zip: random access reads only the needed entry", async () => {
+  await withTempDir((dir) => {
+    const path = `${dir}/big.zip`;
+    const w = ZipWriter.create(path);
+    const size = 100 * 1024;
+    const chunk = randomBytes(size);
+    for (let i = 0; i < 500; i++) {
+      chunk[0] = i & 0xff;
+      chunk[1] = i >> 8;
+      w.add(`block-${i}`, chunk);
+    }
+    w.close();
+    const t0 = performance.now();
+    using r = ZipReader.openSync(path);
+    const data = r.read("block-321");
+    const ms = performance.now() - t0;
+    assert.equal(data.length, size);
+    assert.equal(data[0] | (data[1] << 8), 321);
+    assert.ok(r.bytesRead < 200_000, `read ${r.bytesRead} bytes of a 51 MB archive`);
+    assert.ok(ms < 500, `took ${ms} ms`);
+  });
+});
