@@ -1,0 +1,20 @@
+/**
+ * The one entry point: chooses the program by the name it was called under (busybox style) or by
+ * the first argument, then runs it. `duplicati-cli <command> ...` and `main.ts <command> ...` run
+ * Duplicati's command line.
+ */
+import { basename } from "node:path";
+import { runCli } from "./src/cli/run.ts";
+
+/** Runs the program for `argv` as called under `exeName`; returns the exit code. */
+export async function main(argv: string[], exeName: string): Promise<number> {
+  const name = exeName.toLowerCase().replace(/\.(exe|cmd|sh)$/, "");
+  if (name === "duplicati-cli") return await runCli(argv);
+  if (argv[0]?.toLowerCase() === "cli") return await runCli(argv.slice(1));
+  return await runCli(argv);
+}
+
+if (import.meta.main) {
+  const code = await main(Deno.args, basename(Deno.execPath()));
+  Deno.exit(code);
+}

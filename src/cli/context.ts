@@ -1,0 +1,29 @@
+/** What every command handler receives, and the output helpers they share. */
+import type { OptionValues } from "../core/option_values.ts";
+import type { FilterList } from "../core/filters.ts";
+import type { Logger } from "../core/log.ts";
+import type { ProgressSink } from "../core/progress.ts";
+
+/** The parsed command line and the ways to talk back to the user. */
+export interface CommandContext {
+  command: string;
+  positionals: string[];
+  options: OptionValues;
+  filters: FilterList;
+  logger: Logger;
+  progress: ProgressSink;
+  /** Writes a line to standard output. */
+  out: (line?: string) => void;
+  signal: AbortSignal;
+}
+
+/** A command: returns the process exit code. */
+export type CommandHandler = (ctx: CommandContext) => Promise<number>;
+
+/** Formats a date as local `yyyy-MM-dd HH:mm:ss`. */
+export function formatLocalTime(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}`;
+}

@@ -1,0 +1,181 @@
+/**
+ * The command line front end (`duplicati-cli`): parses Duplicati's syntax, runs the command,
+ * prints the summary, and maps errors to Duplicati's exit codes.
+ */
+import { parseCommandLine } from "./args.ts";
+import { helpText } from "./help.ts";
+import { ProgressBar } from "./progress_bar.ts";
+import { promptSecret } from "./prompt.ts";
+import type { CommandContext, CommandHandler } from "./context.ts";
+import { OptionValues } from "../core/option_values.ts";
+import { FilterList } from "../core/filters.ts";
+import { CancelledError, ExitCode, UserError } from "../core/errors.ts";
+import { levelRank, Logger, parseLogLevel } from "../core/log.ts";
+import { PRODUCT_NAME, VERSION } from "../core/version.ts";
+import { backupCommand } from "./commands/backup.ts";
+import { restoreCommand } from "./commands/restore.ts";
+import { findCommand } from "./commands/find.ts";
+import { listFilesetsCommand } from "./commands/list_filesets.ts";
+import { listFolderContentsCommand } from "./commands/list_folder_contents.ts";
+import { listFileVersionsCommand } from "./commands/list_file_versions.ts";
+import { searchCommand } from "./commands/search.ts";
+import { compareCommand } from "./commands/compare.ts";
+
+const COMMAND_TABLE: Record<string, CommandHandler> = {
+  backup: backupCommand,
+  restore: restoreCommand,
+  find: findCommand,
+  list: findCommand,
+  "list-filesets": listFilesetsCommand,
+  "list-folder-contents": listFolderContentsCommand,
+  "list-folder-content": listFolderContentsCommand,
+  "list-file-versions": listFileVersionsCommand,
+  search: searchCommand,
+  "search-files": searchCommand,
+  "search-entries": searchCommand,
+  compare: compareCommand,
+};
+
+/** Commands that read or write encrypted volumes and so need a passphrase. */
+const NEEDS_PASSPHRASE = new Set([
+  "backup",
+  "restore",
+  "find",
+  "list",
+  "list-filesets",
+  "list-folder-contents",
+  "list-folder-content",
+  "list-file-versions",
+  "search",
+  "search-files",
+  "search-entries",
+  "compare",
+]);
+
+/** Output streams (replaceable in tests). */
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTerminal: boolean;
+}
+
+const defaultIo: CliIo = {
+  out: (s) => console.log(s),
+  err: (s) => console.error(s),
+  isTerminal: Deno.stderr.isTerminal(),
+};
+
+/** Runs the command line and returns the exit code. Never throws. */
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let debug = false;
+  try {
+    if (argv.length === 0 || ["help", "--help", "-h", "/?"].includes(argv[0].toLowerCase())) {
+      io.out(helpText(argv.length > 1 ? argv.slice(1).join(" ") : undefined));
+      return ExitCode.Success;
+    }
+    if (argv[0] === "--version" || argv[0] === "version") {
+      io.out(`${PRODUCT_NAME} ${VERSION}`);
+      return ExitCode.Success;
+    }
+    const parsed = parseCommandLine(argv);
+    let options = new OptionValues(parsed.options);
+    debug = options.bool("debug-output");
+    for (const w of parsed.warnings) io.err(w);
+    const handler = COMMAND_TABLE[parsed.command];
+    if (!handler) {
+      if (parsed.command === "help") {
+        io.out(helpText(parsed.positionals.join(" ") || undefined));
+        return ExitCode.Success;
+      }
+      io.err(
+        `Unknown command "${parsed.command}". Run "help" to see the commands.`,
+      );
+      return ExitCode.BadArguments;
+    }
+    if (
+      NEEDS_PASSPHRASE.has(parsed.command) && !options.bool("no-encryption") &&
+      options.str("passphrase") === undefined && Deno.stdin.isTerminal()
+    ) {
+      const p = await promptSecret("Enter the encryption passphrase: ");
+      if (p !== undefined) {
+        if (parsed.command === "backup") {
+          const again = await promptSecret("Repeat the passphrase: ");
+          if (again !== p) {
+            io.err("The passphrases do not match.");
+            return ExitCode.BadArguments;
+          }
+        }
+        options = options.with({ passphrase: p });
+      }
+    }
+    if (
+      parsed.command === "backup" && !options.bool("no-encryption") &&
+      options.str("passphrase") === undefined
+    ) {
+      throw new UserError(
+        "No passphrase given. Use --passphrase=<secret> (or the PASSPHRASE environment variable), " +
+          "or --no-encryption to store the backup unencrypted.",
+        { exitCode: ExitCode.BadArguments, code: "PassphraseMissing" },
+      );
+    }
+    const consoleLevel = parseLogLevel(options.str("console-log-level") ?? "Warning") ?? "Warning";
+    const quiet = options.bool("quiet-console");
+    const logFile = options.str("log-file");
+    const fileLevel = parseLogLevel(options.str("log-file-log-level") ?? "Warning") ?? "Warning";
+    const logLines: string[] = [];
+    const logger = new Logger((e) => {
+      if (!quiet && levelRank(e.level) >= levelRank(consoleLevel)) {
+        bar?.clear();
+        io.err(`${e.level}: ${e.message}`);
+      }
+      if (logFile && levelRank(e.level) >= levelRank(fileLevel)) {
+        logLines.push(`${new Date(e.at).toISOString()} [${e.level}] ${e.message}`);
+      }
+    });
+    const showBar = !quiet && (options.has("progress") ? options.bool("progress") : io.isTerminal);
+    const bar: ProgressBar | undefined = showBar ? new ProgressBar({ isTerminal: io.isTerminal }) : undefined;
+    const ac = new AbortController();
+    const onSignal = () => ac.abort(new CancelledError("Stopped by Ctrl-C"));
+    try {
+      Deno.addSignalListener("SIGINT", onSignal);
+    } catch { /* not supported here */ }
+    const ctx: CommandContext = {
+      command: parsed.command,
+      positionals: parsed.positionals,
+      options,
+      filters: FilterList.fromArgs(parsed.filters),
+      logger,
+      progress: (p) => bar?.update(p),
+      out: (line = "") => {
+        bar?.clear();
+        io.out(line);
+      },
+      signal: ac.signal,
+    };
+    try {
+      return await handler(ctx);
+    } finally {
+      bar?.done();
+      try {
+        Deno.removeSignalListener("SIGINT", onSignal);
+      } catch { /* ignore */ }
+      if (logFile && logLines.length) {
+        await Deno.writeTextFile(logFile, logLines.join("\n") + "\n", { append: true }).catch(() => {});
+      }
+    }
+  } catch (err) {
+    if (err instanceof UserError) {
+      io.err(`ErrorID: ${err.code}\n${err.message}`);
+      if (debug && err.stack) io.err(err.stack);
+      return err.exitCode;
+    }
+    if (err instanceof CancelledError) {
+      io.err(err.message);
+      return ExitCode.Partial;
+    }
+    const e = err as Error;
+    io.err(`Failed: ${e?.message ?? String(err)}`);
+    if (debug && e?.stack) io.err(e.stack);
+    return ExitCode.Fatal;
+  }
+}

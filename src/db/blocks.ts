@@ -1,0 +1,75 @@
+/**
+ * Blocks, blocksets (file contents as ordered blocks) and metadata sets. Hashes are raw 32-byte
+ * BLOBs here; the format layer speaks base64.
+ */
+import type { LocalDatabase } from "./local_database.ts";
+
+/** Returns the ID of the block (hash, size), or undefined when it is not stored yet. */
+export function findBlock(db: LocalDatabase, hash: Uint8Array, size: number): number | undefined {
+  const r = db.get<{ ID: number }>("SELECT ID FROM Block WHERE Hash=? AND Size=?", hash, size);
+  return r?.ID;
+}
+
+/** Records a new block stored in volume `volumeId`; returns its ID. */
+export function addBlock(
+  db: LocalDatabase,
+  hash: Uint8Array,
+  size: number,
+  volumeId: number,
+): number {
+  return Number(
+    db.run("INSERT INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)", hash, size, volumeId)
+      .lastInsertRowid,
+  );
+}
+
+/** Finds a blockset by full hash and length. */
+export function findBlockset(
+  db: LocalDatabase,
+  fullHash: Uint8Array,
+  length: number,
+): number | undefined {
+  return db.get<{ ID: number }>(
+    "SELECT ID FROM Blockset WHERE FullHash=? AND Length=?",
+    fullHash,
+    length,
+  )?.ID;
+}
+
+/**
+ * Adds a blockset with its block IDs (in order) and blocklist hashes (in order); returns its ID.
+ */
+export function addBlockset(
+  db: LocalDatabase,
+  fullHash: Uint8Array,
+  length: number,
+  blockIds: readonly number[],
+  blocklistHashes: readonly Uint8Array[],
+): number {
+  const id = Number(
+    db.run("INSERT INTO Blockset(Length, FullHash) VALUES(?, ?)", length, fullHash)
+      .lastInsertRowid,
+  );
+  const ins = db.stmt("INSERT INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)");
+  for (let i = 0; i < blockIds.length; i++) ins.run(id, i, blockIds[i]);
+  const insL = db.stmt("INSERT INTO BlocklistHash(BlocksetID, Idx, Hash) VALUES(?, ?, ?)");
+  for (let i = 0; i < blocklistHashes.length; i++) insL.run(id, i, blocklistHashes[i]);
+  return id;
+}
+
+/** Returns the metadata set using blockset `blocksetId`, creating it when needed. */
+export function metadatasetFor(db: LocalDatabase, blocksetId: number): number {
+  const r = db.get<{ ID: number }>("SELECT ID FROM Metadataset WHERE BlocksetID=?", blocksetId);
+  if (r) return r.ID;
+  return Number(
+    db.run("INSERT INTO Metadataset(BlocksetID) VALUES(?)", blocksetId).lastInsertRowid,
+  );
+}
+
+/** Blocklist hashes of a blockset, in order. */
+export function blocklistHashes(db: LocalDatabase, blocksetId: number): Uint8Array[] {
+  return db.all<{ Hash: Uint8Array }>(
+    "SELECT Hash FROM BlocklistHash WHERE BlocksetID=? ORDER BY Idx",
+    blocksetId,
+  ).map((r) => r.Hash);
+}

@@ -1,0 +1,556 @@
+/**
+ * The backup operation: walk the sources, skip what did not change, split the rest into
+ * fixed-size blocks, store each new block once in a dblock volume (with its dindex), and upload
+ * the version's dlist last. Crash-safe: see `recovery.ts` for how an interrupted run is cleaned up.
+ */
+import { createHash } from "node:crypto";
+import type { OptionValues } from "../core/option_values.ts";
+import type { FilterList } from "../core/filters.ts";
+import { ExitCode, UserError } from "../core/errors.ts";
+import { Logger } from "../core/log.ts";
+import { noProgress, type ProgressSink } from "../core/progress.ts";
+import { equalBytes, toBase64 } from "../core/bytes.ts";
+import { ZipWriter } from "../format/zip.ts";
+import { encodeMetadata } from "../format/metadata.ts";
+import {
+  formatDlistTime,
+  nextFreeDlistName,
+  parseVolumeName,
+} from "../format/volume_names.ts";
+import { encodeFileset, FilelistWriter } from "../format/filelist.ts";
+import type { LocalDatabase } from "../db/local_database.ts";
+import {
+  FOLDER_BLOCKSET_ID,
+  SYMLINK_BLOCKSET_ID,
+  VolumeState,
+  VolumeType,
+} from "../db/schema.ts";
+import { addBlock, addBlockset, blocklistHashes, findBlock, findBlockset, metadatasetFor } from "../db/blocks.ts";
+import {
+  addFileset,
+  addFilesetEntry,
+  completedFilesets,
+  countEntries,
+  deleteFileset,
+  fileId,
+  filesetEntriesSorted,
+  findPrefixId,
+  prefixId,
+  previousEntry,
+  splitPath,
+} from "../db/filesets.ts";
+import { addVolume, deleteVolumeRow, setVolumeState } from "../db/volumes.ts";
+import { DblockWriter, manifestFor } from "./dblock_writer.ts";
+import { VolumeUploader } from "./uploader.ts";
+import { sealVolume } from "./remote_volumes.ts";
+import { type FormatSettings, formatSettings, openDatabase, Session } from "./session.ts";
+import { type SourceEntry, walkSources } from "./source_walker.ts";
+import { metadataOf } from "./metadata_source.ts";
+import { isIncompressibleName } from "./compress_hint.ts";
+import { checkRemoteAgainstDatabase, verifyFormatSettings } from "./preflight.ts";
+
+/** What a backup did. */
+export interface BackupResult {
+  /** Name and time of the new version's dlist, if one was uploaded. */
+  version?: { name: string; time: Date };
+  examinedFiles: number;
+  openedFiles: number;
+  addedFiles: number;
+  modifiedFiles: number;
+  deletedFiles: number;
+  unchangedFiles: number;
+  addedFolders: number;
+  sizeOfExaminedFiles: number;
+  sizeOfAddedFiles: number;
+  sizeOfModifiedFiles: number;
+  newBlocks: number;
+  bytesUploaded: number;
+  filesUploaded: number;
+  warnings: string[];
+  errors: string[];
+  durationMs: number;
+  dryRun: boolean;
+  exitCode: number;
+}
+
+/** Inputs besides the options. */
+export interface BackupRequest {
+  url: string;
+  sources: string[];
+  options: OptionValues;
+  filters: FilterList;
+  progress?: ProgressSink;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+interface Counters {
+  examined: number;
+  opened: number;
+  added: number;
+  modified: number;
+  unchanged: number;
+  addedFolders: number;
+  changedOther: number;
+  sizeExamined: number;
+  sizeAdded: number;
+  sizeModified: number;
+  newBlocks: number;
+  matchedPrevious: number;
+}
+
+/** Runs a backup. Throws UserError for problems the user must fix before any data is sent. */
+export async function backup(req: BackupRequest): Promise<BackupResult> {
+  const started = Date.now();
+  const opts = req.options;
+  const logger = req.logger ?? new Logger();
+  const progress = req.progress ?? noProgress;
+  const settings = formatSettings(opts);
+  const dryRun = opts.bool("dry-run");
+  if (req.sources.length === 0) {
+    throw new UserError("No source folders given: backup <url> <source> [<source> ...]", {
+      exitCode: ExitCode.BadArguments,
+    });
+  }
+  const session = await Session.open(req.url, opts, logger);
+  let db: LocalDatabase | undefined;
+  try {
+    db = openDatabase(req.url, opts);
+    verifyFormatSettings(db, settings, opts);
+    const remote = await checkRemoteAgainstDatabase(session, db, settings, { autoCreateFolder: true });
+    const result = await runBackup(session, db, settings, req, remote, logger, progress, dryRun);
+    result.durationMs = Date.now() - started;
+    return result;
+  } finally {
+    db?.close();
+    await session.close();
+  }
+}
+
+async function runBackup(
+  session: Session,
+  db: LocalDatabase,
+  settings: FormatSettings,
+  req: BackupRequest,
+  remoteNames: Set<string>,
+  logger: Logger,
+  progress: ProgressSink,
+  dryRun: boolean,
+): Promise<BackupResult> {
+  const opts = req.options;
+  const opTime = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const previous = completedFilesets(db)[0];
+  const c: Counters = {
+    examined: 0,
+    opened: 0,
+    added: 0,
+    modified: 0,
+    unchanged: 0,
+    addedFolders: 0,
+    changedOther: 0,
+    sizeExamined: 0,
+    sizeAdded: 0,
+    sizeModified: 0,
+    newBlocks: 0,
+    matchedPrevious: 0,
+  };
+  const uploader = new VolumeUploader(session, opts.int("asynchronous-upload-limit", 4)!);
+  const indexPolicy = (opts.enumValue("index-file-policy") ?? "Full") as "None" | "Lookup" | "Full";
+
+  db.begin();
+  const operationId = db.addOperation("Backup", opTime.getTime());
+  const dlistName = nextFreeDlistName(remoteNames, {
+    prefix: settings.prefix,
+    time: opTime,
+    compression: "zip",
+    encryption: settings.encryption,
+  });
+  const dlistTime = parseVolumeName(dlistName, settings.prefix)!.time!;
+  const dlistVolumeId = addVolume(db, dlistName, VolumeType.Files, VolumeState.Temporary, operationId);
+  const filesetId = addFileset(db, operationId, dlistVolumeId, dlistTime.getTime(), true);
+  const writer = new DblockWriter(session, settings, db, operationId, uploader, indexPolicy);
+  const ctx = new BackupContext(db, settings, writer, dryRun, c, opts, filesetId);
+  db.checkpoint();
+
+  const walkOpts = {
+    filters: req.filters,
+    symlinkPolicy: (opts.enumValue("symlink-policy") ?? "Store") as "Store" | "Follow" | "Ignore",
+    skipFilesLargerThan: opts.has("skip-files-larger-than")
+      ? opts.size("skip-files-larger-than")
+      : undefined,
+    excludeAttributes: new Set(opts.flags("exclude-files-attributes").map((s) => s.toLowerCase())),
+    excludeEmptyFolders: opts.bool("exclude-empty-folders"),
+    ignoreFilenames: (opts.str("ignore-filenames") ?? "").split(/[:;,]/).map((s) => s.trim())
+      .filter((s) => s),
+    warn: (m: string) => logger.warn(m),
+  };
+  const checkFiletimeOnly = opts.bool("check-filetime-only");
+  const disableFiletimeCheck = opts.bool("disable-filetime-check");
+  for (const s of req.sources) {
+    try {
+      Deno.lstatSync(s);
+    } catch {
+      if (opts.bool("allow-missing-source")) {
+        logger.warn(`The source ${s} does not exist; it was skipped`);
+        continue;
+      }
+      db.rollback();
+      throw new UserError(
+        `The source ${s} does not exist. Check the path, or use --allow-missing-source to back up ` +
+          `the other sources anyway.`,
+        { code: "SourceMissing", exitCode: ExitCode.Fatal },
+      );
+    }
+  }
+  const sources = req.sources.filter((s) => {
+    try {
+      Deno.lstatSync(s);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+  let lastProgress = 0;
+  for (const entry of walkSources(sources, walkOpts)) {
+    if (req.signal?.aborted) throw req.signal.reason ?? new Error("Backup cancelled");
+    uploader.check();
+    try {
+      await ctx.processEntry(entry, previous?.ID, {
+        checkFiletimeOnly,
+        disableFiletimeCheck,
+      });
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      logger.warn(`Failed to process ${entry.path}: ${(err as Error).message}`);
+    }
+    const now = Date.now();
+    if (now - lastProgress > 100) {
+      lastProgress = now;
+      progress({
+        operation: "Backup",
+        phase: "Processing files",
+        filesDone: c.examined,
+        bytesDone: c.sizeExamined,
+        current: entry.path,
+      });
+    }
+    if (writer.full) await writer.closeVolume();
+  }
+  await writer.closeVolume();
+  progress({
+    operation: "Backup",
+    phase: "Uploading",
+    filesDone: c.examined,
+    bytesDone: c.sizeExamined,
+  });
+  await uploader.drain();
+
+  const prevCount = previous ? countEntries(db, previous.ID) : 0;
+  const deleted = Math.max(0, prevCount - c.matchedPrevious);
+  const changed = c.added + c.modified + c.changedOther + deleted > 0 || !previous;
+  const result: BackupResult = {
+    examinedFiles: c.examined,
+    openedFiles: c.opened,
+    addedFiles: c.added,
+    modifiedFiles: c.modified,
+    deletedFiles: deleted,
+    unchangedFiles: c.unchanged,
+    addedFolders: c.addedFolders,
+    sizeOfExaminedFiles: c.sizeExamined,
+    sizeOfAddedFiles: c.sizeAdded,
+    sizeOfModifiedFiles: c.sizeModified,
+    newBlocks: c.newBlocks,
+    bytesUploaded: 0,
+    filesUploaded: 0,
+    warnings: logger.warnings,
+    errors: logger.errors,
+    durationMs: 0,
+    dryRun,
+    exitCode: 0,
+  };
+
+  if (dryRun) {
+    db.rollback();
+    logger.log("DryRun", `Would upload a new version with ${c.newBlocks} new blocks`);
+  } else if (!changed && !opts.bool("upload-unchanged-backups")) {
+    deleteFileset(db, filesetId);
+    deleteVolumeRow(db, dlistVolumeId);
+    db.commit();
+    logger.info("No changes were found; no new version was created");
+  } else {
+    progress({
+      operation: "Backup",
+      phase: "Uploading file list",
+      filesDone: c.examined,
+      bytesDone: c.sizeExamined,
+    });
+    const zipPath = writeDlist(session, db, settings, filesetId);
+    const sealed = await sealVolume(session, settings, zipPath);
+    setVolumeState(db, dlistVolumeId, VolumeState.Uploading, sealed);
+    db.checkpoint();
+    await uploader.put(dlistName, sealed.path, sealed.size);
+    setVolumeState(db, dlistVolumeId, VolumeState.Uploaded);
+    db.commit();
+    result.version = { name: dlistName, time: dlistTime };
+  }
+  result.bytesUploaded = uploader.bytesUploaded;
+  result.filesUploaded = uploader.filesUploaded;
+  result.exitCode = result.errors.length
+    ? ExitCode.Errors
+    : result.warnings.length
+    ? ExitCode.Warnings
+    : result.bytesUploaded === 0
+    ? ExitCode.NothingUploaded
+    : ExitCode.Success;
+  return result;
+}
+
+/** Per-run state for turning source entries into database rows and blocks. */
+class BackupContext {
+  private prefixCache = new Map<string, number>();
+  private readBuf: Uint8Array<ArrayBuffer>;
+  private hpb: number;
+
+  constructor(
+    private db: LocalDatabase,
+    private settings: FormatSettings,
+    private writer: DblockWriter,
+    private dryRun: boolean,
+    private c: Counters,
+    private opts: OptionValues,
+    private filesetId: number,
+  ) {
+    this.readBuf = new Uint8Array(settings.blocksize);
+    this.hpb = settings.blocksize / settings.hashSize;
+  }
+
+  private prefix(p: string, create: boolean): number | undefined {
+    let id = this.prefixCache.get(p);
+    if (id !== undefined) return id;
+    id = create ? prefixId(this.db, p) : findPrefixId(this.db, p);
+    if (id !== undefined) {
+      if (this.prefixCache.size > 50_000) this.prefixCache.clear();
+      this.prefixCache.set(p, id);
+    }
+    return id;
+  }
+
+  async processEntry(
+    e: SourceEntry,
+    previousFilesetId: number | undefined,
+    o: { checkFiletimeOnly: boolean; disableFiletimeCheck: boolean },
+  ): Promise<void> {
+    const [folder, name] = splitPath(e.path);
+    const pid = this.prefix(folder, true)!;
+    const prev = previousFilesetId !== undefined
+      ? previousEntry(this.db, previousFilesetId, pid, name)
+      : undefined;
+    if (prev) this.c.matchedPrevious++;
+    const metaBlob = this.opts.bool("skip-metadata") ? encodeMetadata(new Map()) : encodeMetadata(metadataOf(e));
+    const metaHash = createHash("sha256").update(metaBlob).digest();
+    const metaSame = prev !== undefined && equalBytes(prev.MetaHash, metaHash);
+    const mtime = e.info.mtime?.getTime() ?? 0;
+
+    if (e.kind !== "file") {
+      const bsid = e.kind === "folder" ? FOLDER_BLOCKSET_ID : SYMLINK_BLOCKSET_ID;
+      if (prev && prev.BlocksetID === bsid && metaSame) {
+        addFilesetEntry(this.db, this.fsId(), prev.FileID, mtime);
+        return;
+      }
+      const metaId = await this.storeMetadata(metaBlob, metaHash);
+      const fid = fileId(this.db, pid, name, bsid, metaId);
+      addFilesetEntry(this.db, this.fsId(), fid, mtime);
+      if (!prev) {
+        if (e.kind === "folder") this.c.addedFolders++;
+        else this.c.changedOther++;
+      } else this.c.changedOther++;
+      return;
+    }
+
+    this.c.examined++;
+    this.c.sizeExamined += e.info.size;
+    const timeAndSizeSame = prev !== undefined && prev.BlocksetID >= 0 &&
+      prev.Length === e.info.size && prev.Lastmodified === mtime;
+    if (
+      prev && timeAndSizeSame && !o.disableFiletimeCheck && (metaSame || o.checkFiletimeOnly)
+    ) {
+      this.c.unchanged++;
+      addFilesetEntry(this.db, this.fsId(), prev.FileID, mtime);
+      return;
+    }
+    let blocksetId: number;
+    if (prev && timeAndSizeSame && !o.disableFiletimeCheck) {
+      blocksetId = prev.BlocksetID; // only the metadata changed: no need to read the content
+    } else {
+      const r = await this.storeFileContent(e.path, isIncompressibleName(e.path));
+      if (r === undefined) return;
+      blocksetId = r;
+      this.c.opened++;
+    }
+    const metaId = await this.storeMetadata(metaBlob, metaHash);
+    const fid = fileId(this.db, pid, name, blocksetId, metaId);
+    addFilesetEntry(this.db, this.fsId(), fid, mtime);
+    if (prev) {
+      if (prev.FileID === fid) this.c.unchanged++;
+      else {
+        this.c.modified++;
+        this.c.sizeModified += e.info.size;
+      }
+    } else {
+      this.c.added++;
+      this.c.sizeAdded += e.info.size;
+    }
+  }
+
+  /** The ID of the fileset being written. */
+  private fsId(): number {
+    return this.filesetId;
+  }
+
+  /** Stores a new block if it is not known yet; returns its ID. */
+  private async putBlock(
+    hash: Uint8Array,
+    data: Uint8Array,
+    compress: boolean,
+    isBlocklist: boolean,
+  ): Promise<number> {
+    const known = findBlock(this.db, hash, data.length);
+    if (known !== undefined) return known;
+    this.c.newBlocks++;
+    if (this.dryRun) return addBlock(this.db, hash, data.length, -1);
+    this.writer.ensureOpen();
+    const id = addBlock(this.db, hash, data.length, this.writer.volumeId);
+    await this.writer.add(toBase64(hash), data.slice(), compress, isBlocklist);
+    if (this.writer.full) await this.writer.closeVolume();
+    return id;
+  }
+
+  /** Stores the blocklists of a blockset with more than one block; returns their hashes. */
+  private async storeBlocklists(hashes: Uint8Array[]): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    if (hashes.length <= 1) return out;
+    for (let k = 0; k < hashes.length; k += this.hpb) {
+      const part = hashes.slice(k, k + this.hpb);
+      const bl = new Uint8Array(part.length * this.settings.hashSize);
+      part.forEach((h, i) => bl.set(h, i * this.settings.hashSize));
+      const blHash = createHash("sha256").update(bl).digest();
+      await this.putBlock(blHash, bl, false, true);
+      out.push(blHash);
+    }
+    return out;
+  }
+
+  /** Stores metadata as a blockset (normally one block) and returns its metadata set ID. */
+  private async storeMetadata(blob: Uint8Array, hash: Uint8Array): Promise<number> {
+    let bs = findBlockset(this.db, hash, blob.length);
+    if (bs === undefined) {
+      const ids: number[] = [];
+      const hashes: Uint8Array[] = [];
+      const bsz = this.settings.blocksize;
+      for (let o = 0; o < blob.length; o += bsz) {
+        const part = blob.subarray(o, o + bsz);
+        const h = blob.length <= bsz ? hash : createHash("sha256").update(part).digest();
+        ids.push(await this.putBlock(h, part, true, false));
+        hashes.push(h);
+      }
+      const lists = await this.storeBlocklists(hashes);
+      bs = addBlockset(this.db, hash, blob.length, ids, lists);
+    }
+    return metadatasetFor(this.db, bs);
+  }
+
+  /** Reads a file block by block and stores it; returns the blockset ID or undefined on error. */
+  private async storeFileContent(path: string, incompressible: boolean): Promise<number | undefined> {
+    let f: Deno.FsFile;
+    try {
+      f = Deno.openSync(path, { read: true });
+    } catch (err) {
+      throw new Error(`cannot open the file: ${(err as Error).message}`);
+    }
+    const fileHasher = createHash("sha256");
+    const ids: number[] = [];
+    const hashes: Uint8Array[] = [];
+    let length = 0;
+    const buf = this.readBuf;
+    try {
+      while (true) {
+        let n = 0;
+        while (n < buf.length) {
+          const r = f.readSync(buf.subarray(n));
+          if (r === null || r === 0) break;
+          n += r;
+        }
+        if (n === 0) break;
+        const block = buf.subarray(0, n);
+        fileHasher.update(block);
+        const h = createHash("sha256").update(block).digest();
+        ids.push(await this.putBlock(h, block, !incompressible, false));
+        hashes.push(h);
+        length += n;
+        if (n < buf.length) break;
+      }
+    } finally {
+      f.close();
+    }
+    const full = fileHasher.digest();
+    const existing = findBlockset(this.db, full, length);
+    if (existing !== undefined) return existing;
+    const lists = await this.storeBlocklists(hashes);
+    return addBlockset(this.db, full, length, ids, lists);
+  }
+}
+
+/** Writes the dlist zip of a fileset to a temp file and returns its path. */
+export function writeDlist(
+  session: Session,
+  db: LocalDatabase,
+  settings: FormatSettings,
+  filesetId: number,
+  isFull = true,
+): string {
+  const fl = new FilelistWriter();
+  const bsz = settings.blocksize;
+  // Folders and symlinks first, then files, each sorted by path (as Duplicati writes them).
+  for (const pass of [0, 1]) {
+    for (const r of filesetEntriesSorted(db, filesetId)) {
+      const isFile = r.BlocksetID >= 0;
+      if ((pass === 0) === isFile) continue;
+      const metaLists = r.MetaLength > bsz
+        ? blocklistHashes(db, r.MetaBlocksetID).map((h) => toBase64(h))
+        : undefined;
+      const meta = {
+        metahash: toBase64(r.MetaHash),
+        metasize: r.MetaLength,
+        ...(metaLists ? { metablocklists: metaLists } : {}),
+      };
+      if (!isFile) {
+        fl.add({
+          type: r.BlocksetID === FOLDER_BLOCKSET_ID ? "Folder" : "Symlink",
+          path: r.Path,
+          ...meta,
+        });
+      } else {
+        const lists = (r.Length ?? 0) > bsz
+          ? blocklistHashes(db, r.BlocksetID).map((h) => toBase64(h))
+          : undefined;
+        fl.add({
+          type: "File",
+          path: r.Path,
+          hash: toBase64(r.FullHash!),
+          size: r.Length!,
+          time: formatDlistTime(new Date(r.Lastmodified)),
+          ...meta,
+          ...(lists ? { blocklists: lists } : {}),
+        });
+      }
+    }
+  }
+  const path = session.tempFile(".dlist.zip");
+  const z = ZipWriter.create(path);
+  z.add("manifest", manifestFor(settings), { compress: true, level: 6 });
+  z.add("fileset", encodeFileset(isFull), { compress: true, level: 6 });
+  z.add("filelist.json", fl.finish(), { compress: true, level: settings.zipLevel || 6 });
+  z.finish();
+  return path;
+}

@@ -1,0 +1,82 @@
+/**
+ * A small pool of Workers for CPU-heavy jobs (deflate, AES). Jobs go to the least busy worker.
+ * With `size` 0, or when Workers cannot start, jobs run in the calling thread.
+ */
+import { type CpuJob, type CpuResult, runCpuJob } from "./cpu_worker.ts";
+import { UserError } from "../core/errors.ts";
+
+interface Pending {
+  resolve: (r: CpuResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+}
+
+/** A pool of CPU workers; call `close()` when done. */
+export class CpuPool {
+  private slots: Slot[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      try {
+        const worker = new Worker(new URL("./cpu_worker.ts", import.meta.url), { type: "module" });
+        const slot: Slot = { worker, busy: 0 };
+        worker.onmessage = (ev: MessageEvent) => {
+          const { id, result, error } = ev.data;
+          const p = this.pending.get(id);
+          if (!p) return;
+          this.pending.delete(id);
+          slot.busy--;
+          if (error) {
+            const e = error.exitCode !== undefined
+              ? new UserError(error.message, { exitCode: error.exitCode, code: error.code })
+              : new Error(error.message);
+            (e as Error & { kind?: string }).kind = error.kind;
+            e.name = error.name;
+            p.reject(e);
+          } else p.resolve(result);
+        };
+        worker.onerror = (ev) => {
+          ev.preventDefault();
+          for (const [id, p] of this.pending) {
+            p.reject(new Error(`A worker failed: ${ev.message}`));
+            this.pending.delete(id);
+          }
+        };
+        this.slots.push(slot);
+      } catch {
+        break;
+      }
+    }
+  }
+
+  /** Number of workers actually running. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Runs a job; `transfer` lists buffers handed to the worker (they become unusable here). */
+  run(job: CpuJob, transfer: ArrayBuffer[] = []): Promise<CpuResult> {
+    if (this.slots.length === 0) return runCpuJob(job);
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
+    const id = this.nextId++;
+    slot.busy++;
+    return new Promise<CpuResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, job }, transfer);
+    });
+  }
+
+  close(): void {
+    for (const s of this.slots) s.worker.terminate();
+    this.slots = [];
+    for (const p of this.pending.values()) p.reject(new Error("The worker pool was closed"));
+    this.pending.clear();
+  }
+}

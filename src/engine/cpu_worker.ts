@@ -1,0 +1,62 @@
+/**
+ * Worker side of the CPU pool: compression of block batches and whole-file encryption and
+ * decryption, so both cores work while the main thread reads, hashes and talks to SQLite.
+ */
+/// <reference lib="deno.worker" />
+import { type PreparedEntry, prepareEntry } from "../format/zip.ts";
+import { decryptFile, encryptFile } from "../format/aescrypt.ts";
+
+/** A request to the worker. */
+export type CpuJob =
+  | { op: "compress"; items: { data: Uint8Array; compress: boolean }[]; level: number }
+  | { op: "encrypt"; inPath: string; outPath: string; password: string }
+  | { op: "decrypt"; inPath: string; outPath: string; password: string };
+
+/** What a job returns. */
+export type CpuResult =
+  | { op: "compress"; entries: PreparedEntry[] }
+  | { op: "encrypt"; size: number; sha256: string }
+  | { op: "decrypt"; size: number };
+
+/** Runs one job in the current thread (also used when Workers are unavailable). */
+export async function runCpuJob(job: CpuJob): Promise<CpuResult> {
+  switch (job.op) {
+    case "compress":
+      return {
+        op: "compress",
+        entries: job.items.map((it) => prepareEntry(it.data, { compress: it.compress, level: job.level })),
+      };
+    case "encrypt": {
+      const r = await encryptFile(job.inPath, job.outPath, job.password);
+      return { op: "encrypt", size: r.size, sha256: r.sha256 };
+    }
+    case "decrypt": {
+      const r = await decryptFile(job.inPath, job.outPath, job.password);
+      return { op: "decrypt", size: r.size };
+    }
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+const scope = globalThis as any;
+if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.WorkerGlobalScope) {
+  scope.onmessage = async (ev: MessageEvent<{ id: number; job: CpuJob }>) => {
+    const { id, job } = ev.data;
+    try {
+      const result = await runCpuJob(job);
+      const transfer: ArrayBuffer[] = [];
+      if (result.op === "compress") {
+        for (const e of result.entries) {
+          if (e.data.buffer instanceof ArrayBuffer) transfer.push(e.data.buffer);
+        }
+      }
+      scope.postMessage({ id, result }, transfer);
+    } catch (err) {
+      const e = err as Error & { kind?: string; exitCode?: number; code?: string };
+      scope.postMessage({
+        id,
+        error: { name: e.name, message: e.message, kind: e.kind, exitCode: e.exitCode, code: e.code },
+      });
+    }
+  };
+}

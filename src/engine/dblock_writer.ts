@@ -1,0 +1,217 @@
+/**
+ * Fills dblock volumes with new blocks, compressing them in the CPU pool, and hands each full
+ * volume to the {@link VolumeUploader} together with its dindex. Memory stays bounded: at most a
+ * few MiB of blocks are in flight, and finished volumes are files in the temp folder.
+ */
+import { type PreparedEntry, ZipWriter } from "../format/zip.ts";
+import { encodeManifest } from "../format/manifest.ts";
+import { generateVolumeName } from "../format/volume_names.ts";
+import { encodeVolumeIndex, LIST_PREFIX, VOL_PREFIX } from "../format/dindex.ts";
+import { base64ToUrl, type Bytes } from "../core/bytes.ts";
+import { VERSION } from "../core/version.ts";
+import type { LocalDatabase } from "../db/local_database.ts";
+import { VolumeState, VolumeType } from "../db/schema.ts";
+import { addVolume, linkIndex, setVolumeState } from "../db/volumes.ts";
+import type { FormatSettings, Session } from "./session.ts";
+import { sealVolume } from "./remote_volumes.ts";
+import type { VolumeUploader } from "./uploader.ts";
+
+interface Item {
+  name: string;
+  hash: string;
+  size: number;
+  data: Uint8Array;
+  compress: boolean;
+}
+
+/** Builds the manifest bytes for a new volume. */
+export function manifestFor(settings: FormatSettings): Bytes {
+  return encodeManifest({
+    blocksize: settings.blocksize,
+    blockHash: settings.blockHash,
+    fileHash: settings.fileHash,
+    created: new Date(),
+    appVersion: VERSION,
+  });
+}
+
+/** Writes blocks into a sequence of dblock volumes. */
+export class DblockWriter {
+  private zip!: ZipWriter;
+  private zipPath!: string;
+  private name!: string;
+  /** ID of the Remotevolume row of the volume being filled (state Temporary). */
+  volumeId!: number;
+  private blocks: { hash: string; size: number }[] = [];
+  private blocklists: { hash: string; data: Uint8Array }[] = [];
+  private batch: Item[] = [];
+  private batchBytes = 0;
+  private inflight: Promise<{ items: Item[]; entries: PreparedEntry[] }>[] = [];
+  private inflightBytes = 0;
+  /** Number of dblocks handed to the uploader. */
+  volumesWritten = 0;
+  private opened = false;
+
+  constructor(
+    private session: Session,
+    private settings: FormatSettings,
+    private db: LocalDatabase,
+    private operationId: number,
+    private uploader: VolumeUploader,
+    private indexPolicy: "None" | "Lookup" | "Full",
+  ) {}
+
+  /** Makes sure a volume is open (creates its Temporary row). */
+  ensureOpen(): void {
+    if (this.opened) return;
+    this.name = generateVolumeName({
+      prefix: this.settings.prefix,
+      type: "dblock",
+      compression: "zip",
+      encryption: this.settings.encryption,
+    });
+    this.volumeId = addVolume(
+      this.db,
+      this.name,
+      VolumeType.Blocks,
+      VolumeState.Temporary,
+      this.operationId,
+    );
+    this.zipPath = this.session.tempFile(".dblock.zip");
+    this.zip = ZipWriter.create(this.zipPath);
+    this.zip.add("manifest", manifestFor(this.settings), { compress: true, level: 6 });
+    this.blocks = [];
+    this.blocklists = [];
+    this.opened = true;
+  }
+
+  /**
+   * Adds a block whose Block row the caller has just recorded with {@link volumeId}.
+   * `isBlocklist` marks blocklist blocks (stored uncompressed and copied into the dindex).
+   */
+  async add(
+    hashB64: string,
+    data: Uint8Array,
+    compress: boolean,
+    isBlocklist = false,
+  ): Promise<void> {
+    this.ensureOpen();
+    const item: Item = {
+      name: base64ToUrl(hashB64),
+      hash: hashB64,
+      size: data.length,
+      data,
+      compress: compress && !isBlocklist && this.settings.zipLevel > 0,
+    };
+    this.blocks.push({ hash: hashB64, size: data.length });
+    if (isBlocklist) this.blocklists.push({ hash: hashB64, data: data.slice() });
+    this.batch.push(item);
+    this.batchBytes += data.length;
+    if (this.batchBytes >= 1 << 20 || this.batch.length >= 256) this.dispatch();
+    while (this.inflight.length > this.session.pool.size * 2 + 1) await this.drainOne();
+  }
+
+  /** True when the open volume has reached the size limit and should be closed. */
+  get full(): boolean {
+    if (!this.opened) return false;
+    const est = this.zip.size + this.batchBytes + this.inflightBytes;
+    return est >= this.settings.dblockSize - this.settings.blocksize;
+  }
+
+  private dispatch(): void {
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    const bytes = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.inflightBytes += bytes;
+    const transfer: ArrayBuffer[] = [];
+    const payload = items.map((it) => {
+      const copy = it.data.buffer instanceof ArrayBuffer && it.data.byteOffset === 0 &&
+          it.data.byteLength === it.data.buffer.byteLength
+        ? it.data
+        : it.data.slice();
+      transfer.push(copy.buffer as ArrayBuffer);
+      return { data: copy, compress: it.compress };
+    });
+    const p = this.session.pool.run(
+      { op: "compress", items: payload, level: this.settings.zipLevel },
+      this.session.pool.size > 0 ? transfer : [],
+    ).then((r) => {
+      if (r.op !== "compress") throw new Error("unexpected worker result");
+      return { items, entries: r.entries, bytes };
+    });
+    this.inflight.push(p.then(({ items, entries, bytes }) => {
+      this.inflightBytes -= bytes;
+      return { items, entries };
+    }));
+  }
+
+  private async drainOne(): Promise<void> {
+    const p = this.inflight.shift();
+    if (!p) return;
+    const { items, entries } = await p;
+    for (let i = 0; i < items.length; i++) this.zip.addCompressed(items[i].name, entries[i]);
+  }
+
+  /** Closes the open volume (if it has blocks) and queues it for upload with its dindex. */
+  async closeVolume(): Promise<void> {
+    if (!this.opened) return;
+    this.dispatch();
+    while (this.inflight.length) await this.drainOne();
+    this.zip.finish();
+    this.opened = false;
+    const name = this.name;
+    const volumeId = this.volumeId;
+    const zipPath = this.zipPath;
+    const blocks = this.blocks;
+    const blocklists = this.blocklists;
+    this.volumesWritten++;
+    await this.uploader.enqueue(async () => {
+      const sealed = await sealVolume(this.session, this.settings, zipPath);
+      let index: { name: string; id: number; path: string; size: number; hash: string } | undefined;
+      if (this.indexPolicy !== "None") {
+        const iname = generateVolumeName({
+          prefix: this.settings.prefix,
+          type: "dindex",
+          compression: "zip",
+          encryption: this.settings.encryption,
+        });
+        const ipath = this.session.tempFile(".dindex.zip");
+        const iz = ZipWriter.create(ipath);
+        iz.add("manifest", manifestFor(this.settings), { compress: true, level: 6 });
+        if (this.indexPolicy === "Full") {
+          for (const bl of blocklists) {
+            iz.add(LIST_PREFIX + base64ToUrl(bl.hash), bl.data, { compress: false, level: 0 });
+          }
+        }
+        iz.add(
+          VOL_PREFIX + name,
+          encodeVolumeIndex({ blocks, volumeHash: sealed.hash, volumeSize: sealed.size }),
+          { compress: true, level: 6 },
+        );
+        iz.finish();
+        const isealed = await sealVolume(this.session, this.settings, ipath);
+        const iid = addVolume(
+          this.db,
+          iname,
+          VolumeType.Index,
+          VolumeState.Temporary,
+          this.operationId,
+        );
+        linkIndex(this.db, iid, volumeId);
+        index = { name: iname, id: iid, ...isealed };
+      }
+      // Record intent (name, size, hash) before anything reaches the remote.
+      setVolumeState(this.db, volumeId, VolumeState.Uploading, sealed);
+      if (index) setVolumeState(this.db, index.id, VolumeState.Uploading, index);
+      this.db.checkpoint();
+      await this.uploader.put(name, sealed.path, sealed.size);
+      setVolumeState(this.db, volumeId, VolumeState.Uploaded);
+      if (index) {
+        await this.uploader.put(index.name, index.path, index.size);
+        setVolumeState(this.db, index.id, VolumeState.Uploaded);
+      }
+    });
+  }
+}

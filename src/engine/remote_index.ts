@@ -1,0 +1,365 @@
+/**
+ * Fills a local database from the remote files alone: dlists (the versions), dindex files (which
+ * dblock holds which block, and the blocklists), and dblocks only where an index is missing.
+ * Used by restore without a local database (into a temporary database) and by recreate.
+ */
+import { createHash } from "node:crypto";
+import { IntegrityError, UserError } from "../core/errors.ts";
+import { fromBase64, toBase64 } from "../core/bytes.ts";
+import type { ProgressSink } from "../core/progress.ts";
+import { ZipReader } from "../format/zip.ts";
+import { decodeManifest, type Manifest, verifyManifest } from "../format/manifest.ts";
+import { parseFilelist, decodeFileset } from "../format/filelist.ts";
+import {
+  decodeVolumeIndex,
+  hashFromEntryName,
+  isBlockEntryName,
+  LIST_PREFIX,
+  VOL_PREFIX,
+} from "../format/dindex.ts";
+import { type ParsedVolumeName, parseVolumeName } from "../format/volume_names.ts";
+import { blockSizeAt, hashesPerBlocklist } from "../format/blocks.ts";
+import type { LocalDatabase } from "../db/local_database.ts";
+import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
+import { addFileset, addFilesetEntry, fileId, prefixId, splitPath } from "../db/filesets.ts";
+import { addVolume, linkIndex, volumeByName } from "../db/volumes.ts";
+import type { RemoteEntry } from "../backends/backend.ts";
+import type { FormatSettings, Session } from "./session.ts";
+import { fetchVolume } from "./remote_volumes.ts";
+
+/** A remote volume found in the listing. */
+export interface RemoteVolume {
+  name: string;
+  size: number;
+  parsed: ParsedVolumeName;
+}
+
+/** Lists the remote and returns this backup's volumes, dlists newest first. */
+export async function listRemoteVolumes(
+  session: Session,
+  prefix: string,
+): Promise<{ dlists: RemoteVolume[]; dindex: RemoteVolume[]; dblocks: RemoteVolume[]; all: RemoteEntry[] }> {
+  const all = await session.backend.list();
+  const vols: RemoteVolume[] = [];
+  for (const r of all) {
+    if (r.isFolder) continue;
+    const parsed = parseVolumeName(r.name, prefix);
+    if (parsed) vols.push({ name: r.name, size: r.size, parsed });
+  }
+  const dlists = vols.filter((v) => v.parsed.type === "dlist").sort((a, b) =>
+    b.parsed.time!.getTime() - a.parsed.time!.getTime()
+  );
+  return {
+    dlists,
+    dindex: vols.filter((v) => v.parsed.type === "dindex"),
+    dblocks: vols.filter((v) => v.parsed.type === "dblock"),
+    all,
+  };
+}
+
+/** Result of an import. */
+export interface ImportReport {
+  filesets: number;
+  dindexRead: number;
+  dblocksRead: number;
+  manifest?: Manifest;
+}
+
+function readManifest(z: ZipReader, name: string): Manifest {
+  if (!z.has("manifest")) throw new IntegrityError(`The remote file ${name} has no manifest`);
+  return decodeManifest(z.read("manifest"), name);
+}
+
+/**
+ * Imports the given dlists (all when `dlists` lists them all), every dindex, and the dblocks needed
+ * for what the indexes do not cover. Sets `settings.blocksize` from the first manifest.
+ * Runs in one transaction.
+ */
+export async function importFromRemote(
+  session: Session,
+  db: LocalDatabase,
+  settings: FormatSettings,
+  dlists: RemoteVolume[],
+  remote: { dindex: RemoteVolume[]; dblocks: RemoteVolume[] },
+  progress?: ProgressSink,
+  o: { indexes?: boolean } = {},
+): Promise<ImportReport> {
+  const report: ImportReport = { filesets: 0, dindexRead: 0, dblocksRead: 0 };
+  const anyEncrypted = [...dlists, ...remote.dindex].some((v) => v.parsed.encryption);
+  if (anyEncrypted && settings.passphrase === undefined) {
+    throw new UserError(
+      "The backup is encrypted: give its passphrase with --passphrase or PASSPHRASE.",
+      { code: "PassphraseMissing", exitCode: 200 },
+    );
+  }
+  db.begin();
+  const op = db.addOperation("Recreate");
+  let manifest: Manifest | undefined;
+  const total = dlists.length + remote.dindex.length;
+  let done = 0;
+  const tick = (phase: string, current?: string) =>
+    progress?.({ operation: "Recreate", phase, filesDone: ++done, filesTotal: total, bytesDone: 0, current });
+  // Oldest first, so the first manifest sets the format, as Duplicati does.
+  for (const v of [...dlists].reverse()) {
+    const path = await fetchVolume(session, settings, v.name, { size: v.size });
+    const z = ZipReader.fromBytes(await Deno.readFile(path));
+    await Deno.remove(path).catch(() => {});
+    const m = readManifest(z, v.name);
+    if (!manifest) {
+      manifest = m;
+      settings.blocksize = m.Blocksize;
+    }
+    verifyManifest(m, { blocksize: settings.blocksize, blockHash: "SHA256", fileHash: "SHA256" }, v.name);
+    const isFull = z.has("fileset") ? decodeFileset(z.read("fileset")).isFullBackup : true;
+    if (!z.has("filelist.json")) throw new IntegrityError(`The remote file ${v.name} has no filelist.json`);
+    importDlist(db, settings, op, v, isFull, z.read("filelist.json"));
+    report.filesets++;
+    tick("Reading file lists", v.name);
+  }
+  report.manifest = manifest;
+
+  if (o.indexes === false) {
+    db.commit();
+    return report;
+  }
+  // dindex files: block locations and blocklists.
+  const dblockByName = new Map(remote.dblocks.map((d) => [d.name, d]));
+  const covered = new Set<string>();
+  for (const v of remote.dindex) {
+    let path: string;
+    try {
+      path = await fetchVolume(session, settings, v.name, { size: v.size });
+    } catch (err) {
+      if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
+      session.logger.warn(`The index file ${v.name} cannot be read (${(err as Error).message}); ` +
+        `the dblocks it describes will be scanned instead`);
+      continue;
+    }
+    let z: ZipReader;
+    try {
+      z = ZipReader.fromBytes(await Deno.readFile(path));
+      verifyManifest(readManifest(z, v.name), {
+        blocksize: settings.blocksize,
+        blockHash: "SHA256",
+        fileHash: "SHA256",
+      }, v.name);
+    } catch (err) {
+      session.logger.warn(`The index file ${v.name} is damaged (${(err as Error).message})`);
+      continue;
+    } finally {
+      await Deno.remove(path).catch(() => {});
+    }
+    const indexId = volumeByName(db, v.name)?.ID ??
+      addVolume(db, v.name, VolumeType.Index, VolumeState.Uploaded, op);
+    db.run("UPDATE Remotevolume SET Size=? WHERE ID=?", v.size, indexId);
+    for (const e of z.entries()) {
+      if (e.name.startsWith(VOL_PREFIX)) {
+        const dblockName = e.name.slice(VOL_PREFIX.length);
+        const vi = decodeVolumeIndex(z.read(e), `${v.name}/${e.name}`);
+        let actualName = dblockName;
+        if (!dblockByName.has(actualName)) {
+          // Same guid with other suffixes, as Duplicati tries.
+          const guid = parseVolumeName(dblockName)?.guid;
+          const alt = remote.dblocks.find((d) => guid && d.parsed.guid === guid);
+          if (alt) actualName = alt.name;
+          else {
+            session.logger.warn(`The index ${v.name} describes ${dblockName}, which is not on the remote`);
+            continue;
+          }
+        }
+        covered.add(actualName);
+        const volId = ensureBlockVolume(db, actualName, op, vi.volumeSize, vi.volumeHash);
+        linkIndex(db, indexId, volId);
+        const upd = db.stmt("UPDATE Block SET VolumeID=? WHERE Hash=? AND Size=?");
+        const ins = db.stmt("INSERT OR IGNORE INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)");
+        for (const b of vi.blocks) {
+          const h = fromBase64(b.hash);
+          if (upd.run(volId, h, b.size).changes === 0) ins.run(h, b.size, volId);
+        }
+      } else if (e.name.startsWith(LIST_PREFIX)) {
+        const hashB64 = hashFromEntryName(e.name.slice(LIST_PREFIX.length));
+        const data = z.read(e);
+        const h = createHash("sha256").update(data).digest("base64");
+        if (h !== hashB64 || data.length % settings.hashSize !== 0) {
+          session.logger.warn(`The blocklist ${e.name} in ${v.name} is damaged; it is ignored`);
+          continue;
+        }
+        expandBlocklist(db, settings, fromBase64(hashB64), data);
+      }
+    }
+    report.dindexRead++;
+    tick("Reading index files", v.name);
+  }
+
+  // What the indexes did not cover: blocks without a volume, or blocklists not expanded.
+  const needScan = remote.dblocks.filter((d) => !covered.has(d.name));
+  const missingLists = db.get<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM BlocklistHash bl WHERE NOT EXISTS
+       (SELECT 1 FROM BlocksetEntry be WHERE be.BlocksetID = bl.BlocksetID AND be.Idx = bl.Idx * ?)`,
+    hashesPerBlocklist(settings.blocksize, settings.hashSize),
+  )!.n;
+  if (needScan.length || missingLists > 0) {
+    const scan = missingLists > 0 ? remote.dblocks : needScan;
+    for (const d of scan) {
+      const path = await fetchVolume(session, settings, d.name, { size: d.size });
+      const z = await ZipReader.open(path);
+      try {
+        verifyManifest(readManifest(z, d.name), {
+          blocksize: settings.blocksize,
+          blockHash: "SHA256",
+          fileHash: "SHA256",
+        }, d.name);
+        const volId = ensureBlockVolume(db, d.name, op, d.size, undefined);
+        const upd = db.stmt("UPDATE Block SET VolumeID=? WHERE Hash=? AND Size=?");
+        const ins = db.stmt("INSERT OR IGNORE INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)");
+        const wanted = db.stmt("SELECT 1 FROM BlocklistHash WHERE Hash=? LIMIT 1");
+        for (const e of z.entries()) {
+          if (!isBlockEntryName(e.name)) continue;
+          const h = fromBase64(hashFromEntryName(e.name));
+          if (upd.run(volId, h, e.uncompressedSize).changes === 0) ins.run(h, e.uncompressedSize, volId);
+          if (e.uncompressedSize % settings.hashSize === 0 && wanted.get(h)) {
+            const data = z.read(e);
+            if (createHash("sha256").update(data).digest().equals(h)) expandBlocklist(db, settings, h, data);
+          }
+        }
+      } finally {
+        z.close();
+        await Deno.remove(path).catch(() => {});
+      }
+      report.dblocksRead++;
+    }
+  }
+  db.commit();
+  return report;
+}
+
+function ensureBlockVolume(
+  db: LocalDatabase,
+  name: string,
+  op: number,
+  size: number | undefined,
+  hash: string | undefined,
+): number {
+  const existing = volumeByName(db, name);
+  if (existing) return existing.ID;
+  const id = addVolume(db, name, VolumeType.Blocks, VolumeState.Uploaded, op);
+  db.run("UPDATE Remotevolume SET Size=?, Hash=? WHERE ID=?", size ?? -1, hash ?? null, id);
+  return id;
+}
+
+/** Fills BlocksetEntry rows of every blockset that uses blocklist `hash`. */
+function expandBlocklist(db: LocalDatabase, settings: FormatSettings, hash: Uint8Array, data: Uint8Array) {
+  const hpb = hashesPerBlocklist(settings.blocksize, settings.hashSize);
+  const users = db.all<{ BlocksetID: number; Idx: number; Length: number }>(
+    `SELECT bl.BlocksetID, bl.Idx, b.Length FROM BlocklistHash bl JOIN Blockset b ON b.ID = bl.BlocksetID
+     WHERE bl.Hash = ?`,
+    hash,
+  );
+  const n = data.length / settings.hashSize;
+  for (const u of users) {
+    for (let j = 0; j < n; j++) {
+      const idx = u.Idx * hpb + j;
+      const h = data.subarray(j * settings.hashSize, (j + 1) * settings.hashSize);
+      const size = blockSizeAt(u.Length, settings.blocksize, idx);
+      const bid = blockIdFor(db, h, size);
+      db.run("INSERT OR IGNORE INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)", u.BlocksetID, idx, bid);
+    }
+  }
+}
+
+function blockIdFor(db: LocalDatabase, hash: Uint8Array, size: number): number {
+  const r = db.get<{ ID: number }>("SELECT ID FROM Block WHERE Hash=? AND Size=?", hash, size);
+  if (r) return r.ID;
+  return Number(db.run("INSERT INTO Block(Hash, Size, VolumeID) VALUES(?, ?, -1)", hash, size).lastInsertRowid);
+}
+
+/** Registers a blockset described by a dlist entry; returns its ID. */
+function blocksetFor(
+  db: LocalDatabase,
+  settings: FormatSettings,
+  fullHash: string,
+  length: number,
+  single: { hash: string; size: number } | undefined,
+  blocklists: string[] | undefined,
+): number {
+  const fh = fromBase64(fullHash);
+  const found = db.get<{ ID: number }>("SELECT ID FROM Blockset WHERE FullHash=? AND Length=?", fh, length);
+  if (found) return found.ID;
+  const id = Number(db.run("INSERT INTO Blockset(Length, FullHash) VALUES(?, ?)", length, fh).lastInsertRowid);
+  if (blocklists && blocklists.length) {
+    blocklists.forEach((bl, k) =>
+      db.run("INSERT INTO BlocklistHash(BlocksetID, Idx, Hash) VALUES(?, ?, ?)", id, k, fromBase64(bl))
+    );
+  } else if (length > 0 && single) {
+    const bid = blockIdFor(db, fromBase64(single.hash), single.size);
+    db.run("INSERT INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, 0, ?)", id, bid);
+  }
+  return id;
+}
+
+function importDlist(
+  db: LocalDatabase,
+  settings: FormatSettings,
+  op: number,
+  v: RemoteVolume,
+  isFull: boolean,
+  filelist: Uint8Array,
+): void {
+  const existing = volumeByName(db, v.name);
+  if (existing) return;
+  const volId = addVolume(db, v.name, VolumeType.Files, VolumeState.Uploaded, op);
+  db.run("UPDATE Remotevolume SET Size=? WHERE ID=?", v.size, volId);
+  const fsId = addFileset(db, op, volId, v.parsed.time!.getTime(), isFull);
+  const prefixes = new Map<string, number>();
+  for (const e of parseFilelist(filelist)) {
+    if (!e.metahash || e.metasize === undefined) {
+      // Very old dlists may lack metadata; give them an empty metadata set.
+      e.metahash = "qiXpeARtaA74dA2Dfm3lvB4qLcYInb2hASVEtTjVP2U="; // sha256(BOM + "{}")
+      e.metasize = 5;
+    }
+    const metaBs = blocksetFor(
+      db,
+      settings,
+      e.metahash,
+      e.metasize,
+      e.metasize > 0 ? { hash: e.metablockhash ?? e.metahash, size: e.metasize } : undefined,
+      e.metablocklists,
+    );
+    const metaId = db.get<{ ID: number }>("SELECT ID FROM Metadataset WHERE BlocksetID=?", metaBs)?.ID ??
+      Number(db.run("INSERT INTO Metadataset(BlocksetID) VALUES(?)", metaBs).lastInsertRowid);
+    let bs: number;
+    let lastMod = 0;
+    if (e.type === "Folder") bs = FOLDER_BLOCKSET_ID;
+    else if (e.type === "Symlink") bs = SYMLINK_BLOCKSET_ID;
+    else {
+      if (e.hash === undefined || e.size === undefined) continue;
+      bs = blocksetFor(
+        db,
+        settings,
+        e.hash,
+        e.size,
+        e.size > 0 ? { hash: e.blockhash ?? e.hash, size: e.blocksize ?? e.size } : undefined,
+        e.blocklists,
+      );
+      lastMod = e.time ? parseEntryTime(e.time) : 0;
+    }
+    const [folder, name] = splitPath(e.path);
+    let pid = prefixes.get(folder);
+    if (pid === undefined) {
+      pid = prefixId(db, folder);
+      prefixes.set(folder, pid);
+    }
+    addFilesetEntry(db, fsId, fileId(db, pid, name, bs, metaId), lastMod);
+  }
+}
+
+function parseEntryTime(s: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) return 0;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+}
+
+/** Base64 of the SHA-256 of `data` (exported for tests). */
+export function b64sha(data: Uint8Array): string {
+  return toBase64(createHash("sha256").update(data).digest());
+}

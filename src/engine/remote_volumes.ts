@@ -1,0 +1,137 @@
+/**
+ * Moving volumes between the local temp folder and the backend: seal (encrypt, hash) before an
+ * upload, verify (size, hash) and decrypt after a download.
+ */
+import { createHash } from "node:crypto";
+import { IntegrityError, UserError } from "../core/errors.ts";
+import { FileMissingError } from "../backends/backend.ts";
+import type { FormatSettings, Session } from "./session.ts";
+
+/** A volume ready for upload. */
+export interface SealedVolume {
+  path: string;
+  size: number;
+  /** Standard base64 SHA-256 of the bytes as stored remotely. */
+  hash: string;
+}
+
+/** SHA-256 (base64) and size of a local file, read in 1 MiB chunks. */
+export async function hashFile(path: string): Promise<{ size: number; hash: string }> {
+  const h = createHash("sha256");
+  const f = await Deno.open(path);
+  const buf = new Uint8Array(1 << 20);
+  let size = 0;
+  try {
+    while (true) {
+      const n = await f.read(buf);
+      if (n === null) break;
+      h.update(buf.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    f.close();
+  }
+  return { size, hash: h.digest("base64") };
+}
+
+/** Encrypts (when the backup is encrypted) and hashes a finished zip; removes the plain file. */
+export async function sealVolume(
+  session: Session,
+  settings: FormatSettings,
+  zipPath: string,
+): Promise<SealedVolume> {
+  if (settings.passphrase === undefined) {
+    const { size, hash } = await hashFile(zipPath);
+    return { path: zipPath, size, hash };
+  }
+  const out = `${zipPath}.aes`;
+  const r = await session.pool.run({
+    op: "encrypt",
+    inPath: zipPath,
+    outPath: out,
+    password: settings.passphrase,
+  });
+  await Deno.remove(zipPath).catch(() => {});
+  if (r.op !== "encrypt") throw new Error("unexpected worker result");
+  return { path: out, size: r.size, hash: r.sha256 };
+}
+
+/**
+ * Downloads a remote volume and returns the path of the plain zip. Checks size and hash when
+ * they are known. Throws IntegrityError naming the file on any mismatch, and a UserError that
+ * says so when the passphrase is wrong.
+ */
+export async function fetchVolume(
+  session: Session,
+  settings: FormatSettings,
+  name: string,
+  expected?: { size?: number; hash?: string },
+): Promise<string> {
+  const local = session.tempFile(".download");
+  try {
+    await session.backend.get(name, local);
+  } catch (err) {
+    await Deno.remove(local).catch(() => {});
+    if (err instanceof FileMissingError) {
+      throw new UserError(
+        `The remote file ${name} is missing. Run "repair" to rebuild what can be rebuilt, ` +
+          `or "list-broken-files" to see which files are affected.`,
+        { code: "RemoteFileMissing", cause: err },
+      );
+    }
+    throw err;
+  }
+  if (expected && (expected.size !== undefined || expected.hash !== undefined)) {
+    const got = await hashFile(local);
+    if (expected.size !== undefined && expected.size >= 0 && got.size !== expected.size) {
+      await Deno.remove(local).catch(() => {});
+      throw new IntegrityError(
+        `The remote file ${name} has ${got.size} bytes but ${expected.size} were recorded: it is ` +
+          `truncated or was changed. Run "repair" or restore from the other files.`,
+        "RemoteFileSizeMismatch",
+      );
+    }
+    if (expected.hash && got.hash !== expected.hash) {
+      await Deno.remove(local).catch(() => {});
+      throw new IntegrityError(
+        `The remote file ${name} does not have the recorded hash: it is corrupt or was changed.`,
+        "RemoteFileHashMismatch",
+      );
+    }
+  }
+  const encrypted = /\.aes$/i.test(name);
+  if (!encrypted) return local;
+  if (settings.passphrase === undefined) {
+    await Deno.remove(local).catch(() => {});
+    throw new UserError(
+      `The remote file ${name} is encrypted: give the passphrase with --passphrase or PASSPHRASE`,
+      { code: "PassphraseMissing", exitCode: 100 },
+    );
+  }
+  const plain = session.tempFile(".zip");
+  try {
+    await session.pool.run({
+      op: "decrypt",
+      inPath: local,
+      outPath: plain,
+      password: settings.passphrase,
+    });
+  } catch (err) {
+    await Deno.remove(plain).catch(() => {});
+    const kind = (err as { kind?: string }).kind;
+    if (kind === "bad-password") {
+      throw new UserError(
+        `Cannot decrypt ${name}: the passphrase is wrong (or the file is damaged). ` +
+          `Check --passphrase and try again.`,
+        { code: "WrongPassphrase", cause: err },
+      );
+    }
+    throw new IntegrityError(
+      `The remote file ${name} is damaged and cannot be decrypted: ${(err as Error).message}`,
+      "RemoteFileCorrupt",
+    );
+  } finally {
+    await Deno.remove(local).catch(() => {});
+  }
+  return plain;
+}

@@ -1,0 +1,167 @@
+/**
+ * What every operation needs before it starts: the backend, the local database, the format
+ * settings (block size, hashes, prefix, encryption), a temp folder and the CPU pool.
+ */
+import { join } from "node:path";
+import type { OptionValues } from "../core/option_values.ts";
+import { ArgumentError, UserError } from "../core/errors.ts";
+import { ensureDataFolder } from "../core/datafolder.ts";
+import { Logger } from "../core/log.ts";
+import type { Backend } from "../backends/backend.ts";
+import { openBackend, parseStorageUrl, redact } from "../backends/registry.ts";
+import { locateDatabase } from "../db/dbconfig.ts";
+import { LocalDatabase } from "../db/local_database.ts";
+import { CpuPool } from "./cpu_pool.ts";
+
+/** The remote format settings of one backup. */
+export interface FormatSettings {
+  blocksize: number;
+  blockHash: string;
+  fileHash: string;
+  hashSize: number;
+  prefix: string;
+  compression: string;
+  /** Undefined when the backup is not encrypted. */
+  passphrase?: string;
+  encryption?: string;
+  zipLevel: number;
+  dblockSize: number;
+}
+
+/** Reads the format settings from the options; throws ArgumentError for impossible values. */
+export function formatSettings(opts: OptionValues): FormatSettings {
+  const blocksize = opts.size("blocksize", 1024 * 1024)!;
+  if (blocksize < 1024 || blocksize > 0x7fffffff || blocksize % 32 !== 0) {
+    throw new ArgumentError(
+      `Invalid value for --blocksize: ${blocksize} bytes. Use at least 1kb, a multiple of 32 bytes`,
+    );
+  }
+  const dblockSize = opts.size("dblock-size", 50 * 1024 * 1024)!;
+  if (dblockSize < 1024 * 1024) {
+    throw new ArgumentError("Invalid value for --dblock-size: the smallest allowed is 1mb");
+  }
+  for (const o of ["block-hash-algorithm", "file-hash-algorithm"]) {
+    if (opts.has(o) && opts.str(o)!.toUpperCase() !== "SHA256") {
+      throw new ArgumentError(`--${o}=${opts.str(o)} is not supported; only SHA256 is`);
+    }
+  }
+  const prefix = opts.str("prefix") ?? "duplicati";
+  if (prefix.includes("-") || prefix === "") {
+    throw new ArgumentError(`Invalid value for --prefix: "${prefix}" must not be empty or contain "-"`);
+  }
+  const compression = (opts.str("compression-module") ?? "zip").toLowerCase();
+  if (compression !== "zip") {
+    throw new ArgumentError(`--compression-module=${compression} is not supported; use zip`);
+  }
+  let passphrase: string | undefined = opts.str("passphrase");
+  const noEnc = opts.bool("no-encryption");
+  if (noEnc || passphrase === "") passphrase = undefined;
+  const encModule = (opts.str("encryption-module") ?? "aes").toLowerCase();
+  if (passphrase !== undefined && encModule !== "aes") {
+    throw new ArgumentError(`--encryption-module=${encModule} is not supported; use aes`);
+  }
+  const level = opts.int("zip-compression-level", 6)!;
+  if (level < 0 || level > 9) {
+    throw new ArgumentError("Invalid value for --zip-compression-level: use 0 to 9");
+  }
+  return {
+    blocksize,
+    blockHash: "SHA256",
+    fileHash: "SHA256",
+    hashSize: 32,
+    prefix,
+    compression,
+    passphrase,
+    encryption: passphrase !== undefined ? "aes" : undefined,
+    zipLevel: level,
+    dblockSize,
+  };
+}
+
+/** Throws when encryption is on but no passphrase was given. */
+export function requirePassphraseOrNoEncryption(opts: OptionValues): void {
+  if (opts.bool("no-encryption")) return;
+  const p = opts.str("passphrase");
+  if (p === undefined) {
+    throw new UserError(
+      "No passphrase given. Use --passphrase=<secret> (or the PASSPHRASE environment variable), " +
+        "or --no-encryption to store the backup unencrypted.",
+      { exitCode: 200, code: "PassphraseMissing" },
+    );
+  }
+}
+
+/** Finds the local database path for a storage URL (`--dbpath` wins). */
+export function databasePathFor(url: string, opts: OptionValues): string {
+  const explicit = opts.str("dbpath");
+  if (explicit) return explicit;
+  const folder = ensureDataFolder({ serverDatafolder: opts.str("server-datafolder") });
+  const loc = parseStorageUrl(url);
+  return locateDatabase(folder, {
+    type: loc.scheme,
+    server: loc.host,
+    path: loc.path,
+    prefix: opts.str("prefix") ?? "duplicati",
+    username: loc.username || (opts.str("auth-username") ?? ""),
+    port: loc.port ? Number(loc.port) : -1,
+  });
+}
+
+/** An open operation context; `close()` releases everything. */
+export class Session {
+  readonly logger: Logger;
+  private closers: (() => void | Promise<void>)[] = [];
+  constructor(
+    readonly url: string,
+    readonly opts: OptionValues,
+    readonly backend: Backend,
+    readonly tempDir: string,
+    readonly pool: CpuPool,
+    logger: Logger,
+  ) {
+    this.logger = logger;
+  }
+
+  /** Opens backend, temp folder and CPU pool. The database is opened separately when needed. */
+  static async open(url: string, opts: OptionValues, logger = new Logger()): Promise<Session> {
+    const backend = openBackend(url);
+    const base = opts.str("tempdir");
+    if (base) await Deno.mkdir(base, { recursive: true });
+    const tempDir = await Deno.makeTempDir({ dir: base, prefix: "dup-" });
+    const threads = opts.has("concurrency-compressors")
+      ? opts.int("concurrency-compressors", 2)!
+      : Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+    const pool = new CpuPool(threads);
+    return new Session(url, opts, backend, tempDir, pool, logger);
+  }
+
+  /** Text for messages: the URL without credentials. */
+  get displayUrl(): string {
+    return redact(this.url);
+  }
+
+  /** A fresh temp file path inside the session's temp folder. */
+  tempFile(suffix = ""): string {
+    return join(this.tempDir, `${crypto.randomUUID()}${suffix}`);
+  }
+
+  onClose(fn: () => void | Promise<void>): void {
+    this.closers.push(fn);
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.closers.reverse()) {
+      try {
+        await fn();
+      } catch { /* keep closing */ }
+    }
+    this.pool.close();
+    await this.backend.close().catch(() => {});
+    await Deno.remove(this.tempDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Opens the local database for an operation. */
+export function openDatabase(url: string, opts: OptionValues, create = true): LocalDatabase {
+  return LocalDatabase.open(databasePathFor(url, opts), { create });
+}
