@@ -81,7 +81,11 @@ export class OptionValues {
     if (v === undefined) return false;
     const b = parseBoolean(v);
     if (b === undefined) {
-      throw bad(this.#key(name), v, "use true/false, yes/no, on/off or 1/0 (a bare --flag is true)");
+      throw bad(
+        this.#key(name),
+        v,
+        "use true/false, yes/no, on/off or 1/0 (a bare --flag is true)",
+      );
     }
     return b;
   }
@@ -171,7 +175,9 @@ export class OptionValues {
     const def = this.#def(name);
     const out: string[] = [];
     for (const part of v.split(/[,;|]/).map((s) => s.trim()).filter((s) => s !== "")) {
-      const hit = def?.values ? def.values.find((x) => x.toLowerCase() === part.toLowerCase()) : part;
+      const hit = def?.values
+        ? def.values.find((x) => x.toLowerCase() === part.toLowerCase())
+        : part;
       if (hit === undefined) {
         throw new ArgumentError(
           `Invalid value '${part}' for --${def!.name}. Allowed values: ${def!.values!.join(", ")}`,

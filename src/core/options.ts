@@ -192,7 +192,8 @@ export const OPTIONS: readonly OptionDef[] = [
     default: "Deflate",
     values: ["Deflate", "None"],
     category: "compression",
-    summary: "Compression method inside zip volumes: Deflate, or None to store blocks uncompressed.",
+    summary:
+      "Compression method inside zip volumes: Deflate, or None to store blocks uncompressed.",
   },
   {
     name: "zip-compression-zip64",
@@ -257,8 +258,7 @@ export const OPTIONS: readonly OptionDef[] = [
     type: "string",
     default: "duplicati",
     category: "remote",
-    summary:
-      "Start of every remote file name. Give each backup sharing one folder its own prefix.",
+    summary: "Start of every remote file name. Give each backup sharing one folder its own prefix.",
   },
   {
     name: "dbpath",
@@ -297,14 +297,15 @@ export const OPTIONS: readonly OptionDef[] = [
     type: "boolean",
     default: "false",
     category: "database",
-    summary: "Keep the data folder next to the program (data/), e.g. when running from a USB stick.",
+    summary:
+      "Keep the data folder next to the program (data/), e.g. when running from a USB stick.",
   },
   {
     name: "no-local-db",
     type: "boolean",
     default: "false",
     category: "database",
-    commands: ["find", "list-filesets", "list-folder-contents", "list-file-versions", "restore"],
+    commands: [...LISTING, "restore"],
     summary:
       "Ignore the local database and read everything from the remote files (slower, but works without a database).",
   },
@@ -412,8 +413,7 @@ export const OPTIONS: readonly OptionDef[] = [
     default: "false",
     category: "core",
     commands: DRY_RUN,
-    summary:
-      "Show what would be done without changing the local database or the remote files.",
+    summary: "Show what would be done without changing the local database or the remote files.",
   },
   {
     name: "version",
@@ -580,8 +580,7 @@ export const OPTIONS: readonly OptionDef[] = [
     type: "boolean",
     default: "false",
     category: "remote",
-    summary:
-      "Do not verify hashes of downloaded remote files. Only for salvaging damaged backups.",
+    summary: "Do not verify hashes of downloaded remote files. Only for salvaging damaged backups.",
   },
   {
     name: "list-verify-uploads",
@@ -664,8 +663,7 @@ export const OPTIONS: readonly OptionDef[] = [
     type: "timespan",
     default: "30s",
     category: "remote",
-    summary:
-      "Give up a transfer when no data moved for this long; 0s disables the timeout.",
+    summary: "Give up a transfer when no data moved for this long; 0s disables the timeout.",
   },
   {
     name: "list-timeout",
@@ -1171,8 +1169,7 @@ export const OPTIONS: readonly OptionDef[] = [
     name: "log-file-log-filter",
     type: "string",
     category: "logging",
-    summary:
-      "Only write log messages whose tag matches these filters (+tag:-tag) to --log-file.",
+    summary: "Only write log messages whose tag matches these filters (+tag:-tag) to --log-file.",
   },
   {
     name: "console-log-level",
@@ -1358,7 +1355,8 @@ export const OPTIONS: readonly OptionDef[] = [
     type: "string",
     default: "%RESULT%",
     category: "reporting",
-    summary: "Body of report e-mails (text, or a path to a file holding it); %RESULT% is the result.",
+    summary:
+      "Body of report e-mails (text, or a path to a file holding it); %RESULT% is the result.",
   },
   {
     name: "send-mail-url",
@@ -1384,7 +1382,8 @@ export const OPTIONS: readonly OptionDef[] = [
     default: "All",
     values: REPORT_LEVELS,
     category: "reporting",
-    summary: "Send e-mail only for these results (comma list): All, Success, Warning, Error, Fatal.",
+    summary:
+      "Send e-mail only for these results (comma list): All, Success, Warning, Error, Fatal.",
   },
   {
     name: "send-mail-any-operation",
