@@ -1,0 +1,137 @@
+/**
+ * Backup -> change -> backup -> restore of every version, with and without the local database,
+ * on a tree with empty files, 1-block files, multi-block files with several blocklists,
+ * symlinks, unicode names, permissions and mtimes.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { backup } from "../../src/engine/backup.ts";
+import { restore } from "../../src/engine/restore.ts";
+import { OptionValues } from "../../src/core/option_values.ts";
+import { FilterList } from "../../src/core/filters.ts";
+import { diffSnapshots, prng, put, snapshot, tempDir } from "../helpers/tree.ts";
+
+const noFilters = FilterList.fromArgs([]);
+
+function makeTree(src: string) {
+  const t = new Date("2024-03-01T10:20:30Z");
+  put(src, "empty.txt", "", t);
+  put(src, "one-block.txt", "hello\n", t);
+  // blocksize 1kb -> 32 hashes per blocklist; 150 blocks -> 5 blocklists.
+  put(src, "multi/big.bin", prng(1, 150 * 1024 + 77), t);
+  put(src, "multi/exact.bin", prng(2, 4 * 1024), t);
+  put(src, "unicode/Grüße – 日本語 ☃.txt", "unicode content ✓", t);
+  put(src, "unicode/space name.md", "# title\n", t);
+  put(src, "dup/a.bin", prng(3, 5000), t);
+  put(src, "dup/b.bin", prng(3, 5000), t);
+  Deno.mkdirSync(join(src, "empty-folder"));
+  Deno.symlinkSync("one-block.txt", join(src, "link-to-file"));
+  Deno.symlinkSync("multi", join(src, "link-to-dir"));
+  Deno.symlinkSync("/nonexistent/target", join(src, "dangling"));
+  Deno.chmodSync(join(src, "multi/exact.bin"), 0o600);
+  Deno.chmodSync(join(src, "unicode/space name.md"), 0o755);
+}
+
+function changeTree(src: string) {
+  const t = new Date("2024-03-02T11:00:00Z");
+  put(src, "one-block.txt", "hello again\n", t);
+  const big = Deno.readFileSync(join(src, "multi/big.bin"));
+  big.set(prng(9, 100), 70_000);
+  put(src, "multi/big.bin", big, t);
+  Deno.removeSync(join(src, "dup/b.bin"));
+  put(src, "new/added.txt", "added in version 2", t);
+  Deno.chmodSync(join(src, "multi/exact.bin"), 0o644);
+}
+
+Deno.test("backup, change, backup, then restore every version with and without the database", async () => {
+  const [dir, cleanup] = await tempDir();
+  try {
+    const src = join(dir, "src");
+    Deno.mkdirSync(src);
+    makeTree(src);
+    const url = `file://${join(dir, "remote")}`;
+    const base = new OptionValues({
+      passphrase: "correct horse",
+      dbpath: join(dir, "db.sqlite"),
+      blocksize: "1kb",
+      "dblock-size": "1mb",
+    });
+    const snaps = [];
+    const r1 = await backup({ url, sources: [src], options: base, filters: noFilters });
+    assert.equal(r1.exitCode, 0);
+    assert.ok(r1.version);
+    snaps.push(snapshot(src, { mtimes: true, modes: true }));
+    await new Promise((r) => setTimeout(r, 1100)); // versions are named by the second
+
+    const unchanged = await backup({ url, sources: [src], options: base, filters: noFilters });
+    assert.equal(unchanged.exitCode, 1, "nothing changed -> exit 1");
+    assert.equal(unchanged.version, undefined, "no new version when nothing changed");
+    assert.equal(unchanged.openedFiles, 0, "unchanged files are not read");
+
+    changeTree(src);
+    const r2 = await backup({ url, sources: [src], options: base, filters: noFilters });
+    assert.equal(r2.exitCode, 0);
+    assert.equal(r2.deletedFiles, 1);
+    assert.equal(r2.addedFiles, 1);
+    assert.ok(r2.modifiedFiles >= 2, `modified ${r2.modifiedFiles}`);
+    snaps.push(snapshot(src, { mtimes: true, modes: true }));
+
+    // Newest is version 0.
+    const expected = [snaps[1], snaps[0]];
+    for (const noDb of [false, true]) {
+      for (const v of [0, 1]) {
+        const out = join(dir, `out-${v}-${noDb}`);
+        const opts = base.with({
+          "restore-path": out,
+          version: String(v),
+          "restore-permissions": "true",
+          ...(noDb ? { "no-local-db": "true" } : {}),
+        });
+        const r = await restore({ url, patterns: [], options: opts, filters: noFilters });
+        assert.equal(r.exitCode, 0, JSON.stringify(r.errors));
+        assert.equal(r.usedLocalDatabase, !noDb);
+        const diffs = diffSnapshots(expected[v], snapshot(out, { mtimes: true, modes: true }));
+        assert.deepEqual(diffs, [], `version ${v} noDb=${noDb}`);
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("restore a single file by pattern, and a second restore keeps existing files", async () => {
+  const [dir, cleanup] = await tempDir();
+  try {
+    const src = join(dir, "src");
+    makeTree(src);
+    const url = join(dir, "remote");
+    const opts = new OptionValues({ "no-encryption": "true", dbpath: join(dir, "db.sqlite") });
+    await backup({ url, sources: [src], options: opts, filters: noFilters });
+    const out = join(dir, "out");
+    const r = await restore({
+      url,
+      patterns: ["big.bin"],
+      options: opts.with({ "restore-path": out }),
+      filters: noFilters,
+    });
+    assert.equal(r.restoredFiles, 1);
+    const files = [...Deno.readDirSync(out)].map((e) => e.name);
+    assert.deepEqual(files, ["big.bin"]);
+    // Change the restored file; restoring again without --overwrite keeps it and adds a copy.
+    Deno.writeTextFileSync(join(out, "big.bin"), "local edit");
+    await restore({ url, patterns: ["big.bin"], options: opts.with({ "restore-path": out }), filters: noFilters });
+    const after = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    assert.equal(after.length, 2);
+    assert.equal(Deno.readTextFileSync(join(out, "big.bin")), "local edit");
+    // With --overwrite the file is replaced.
+    await restore({
+      url,
+      patterns: ["big.bin"],
+      options: opts.with({ "restore-path": out, overwrite: "true" }),
+      filters: noFilters,
+    });
+    assert.deepEqual(Deno.readFileSync(join(out, "big.bin")), Deno.readFileSync(join(src, "multi/big.bin")));
+  } finally {
+    await cleanup();
+  }
+});
