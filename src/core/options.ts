@@ -1582,8 +1582,13 @@ export function allOptions(): readonly OptionDef[] {
   return extraOptions.length ? [...OPTIONS, ...extraOptions] : OPTIONS;
 }
 
-/** The default as shown to users: the value, the computed-default text, or "(none)". */
+/**
+ * The default as shown to users: the value (`""` when empty, newlines as `\n`), the
+ * computed-default text in parentheses, or "(none)".
+ */
 export function describeDefault(def: OptionDef): string {
-  if (def.default !== undefined) return def.default === "" ? '""' : def.default;
+  if (def.default !== undefined) {
+    return def.default === "" ? '""' : def.default.replaceAll("\n", "\\n");
+  }
   return def.defaultText ? `(${def.defaultText})` : "(none)";
 }
