@@ -133,7 +133,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       }
     });
     const showBar = !quiet && (options.has("progress") ? options.bool("progress") : io.isTerminal);
-    const bar: ProgressBar | undefined = showBar ? new ProgressBar({ isTerminal: io.isTerminal }) : undefined;
+    const bar: ProgressBar | undefined = showBar
+      ? new ProgressBar({ isTerminal: io.isTerminal })
+      : undefined;
     const ac = new AbortController();
     const onSignal = () => ac.abort(new CancelledError("Stopped by Ctrl-C"));
     try {
@@ -160,7 +162,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         Deno.removeSignalListener("SIGINT", onSignal);
       } catch { /* ignore */ }
       if (logFile && logLines.length) {
-        await Deno.writeTextFile(logFile, logLines.join("\n") + "\n", { append: true }).catch(() => {});
+        await Deno.writeTextFile(logFile, logLines.join("\n") + "\n", { append: true }).catch(
+          () => {},
+        );
       }
     }
   } catch (err) {

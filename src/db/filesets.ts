@@ -119,7 +119,8 @@ export interface EntryRow {
   MetaBlocksetID: number;
 }
 
-const ENTRY_SQL = `SELECT fe.FileID AS FileID, p.Prefix || f.Path AS Path, f.BlocksetID AS BlocksetID,
+const ENTRY_SQL =
+  `SELECT fe.FileID AS FileID, p.Prefix || f.Path AS Path, f.BlocksetID AS BlocksetID,
   f.MetadataID AS MetadataID, fe.Lastmodified AS Lastmodified, b.Length AS Length,
   b.FullHash AS FullHash, mb.Length AS MetaLength, mb.FullHash AS MetaHash, mb.ID AS MetaBlocksetID
   FROM FilesetEntry fe JOIN FileLookup f ON f.ID=fe.FileID JOIN PathPrefix p ON p.ID=f.PrefixID
@@ -172,6 +173,9 @@ export function findPrefixId(db: LocalDatabase, prefix: string): number | undefi
 }
 
 export function countEntries(db: LocalDatabase, filesetId: number): number {
-  return db.get<{ n: number }>("SELECT COUNT(*) AS n FROM FilesetEntry WHERE FilesetID=?", filesetId)!
+  return db.get<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM FilesetEntry WHERE FilesetID=?",
+    filesetId,
+  )!
     .n;
 }

@@ -12,20 +12,18 @@ import { noProgress, type ProgressSink } from "../core/progress.ts";
 import { equalBytes, toBase64 } from "../core/bytes.ts";
 import { ZipWriter } from "../format/zip.ts";
 import { encodeMetadata } from "../format/metadata.ts";
-import {
-  formatDlistTime,
-  nextFreeDlistName,
-  parseVolumeName,
-} from "../format/volume_names.ts";
+import { formatDlistTime, nextFreeDlistName, parseVolumeName } from "../format/volume_names.ts";
 import { encodeFileset, FilelistWriter } from "../format/filelist.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
+import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
 import {
-  FOLDER_BLOCKSET_ID,
-  SYMLINK_BLOCKSET_ID,
-  VolumeState,
-  VolumeType,
-} from "../db/schema.ts";
-import { addBlock, addBlockset, blocklistHashes, findBlock, findBlockset, metadatasetFor } from "../db/blocks.ts";
+  addBlock,
+  addBlockset,
+  blocklistHashes,
+  findBlock,
+  findBlockset,
+  metadatasetFor,
+} from "../db/blocks.ts";
 import {
   addFileset,
   addFilesetEntry,
@@ -117,7 +115,9 @@ export async function backup(req: BackupRequest): Promise<BackupResult> {
   try {
     db = openDatabase(req.url, opts);
     verifyFormatSettings(db, settings, opts);
-    const remote = await checkRemoteAgainstDatabase(session, db, settings, { autoCreateFolder: true });
+    const remote = await checkRemoteAgainstDatabase(session, db, settings, {
+      autoCreateFolder: true,
+    });
     const result = await runBackup(session, db, settings, req, remote, logger, progress, dryRun);
     result.durationMs = Date.now() - started;
     return result;
@@ -166,7 +166,13 @@ async function runBackup(
     encryption: settings.encryption,
   });
   const dlistTime = parseVolumeName(dlistName, settings.prefix)!.time!;
-  const dlistVolumeId = addVolume(db, dlistName, VolumeType.Files, VolumeState.Temporary, operationId);
+  const dlistVolumeId = addVolume(
+    db,
+    dlistName,
+    VolumeType.Files,
+    VolumeState.Temporary,
+    operationId,
+  );
   const filesetId = addFileset(db, operationId, dlistVolumeId, dlistTime.getTime(), true);
   const writer = new DblockWriter(session, settings, db, operationId, uploader, indexPolicy);
   const ctx = new BackupContext(db, settings, writer, dryRun, c, opts, filesetId);
@@ -347,7 +353,9 @@ class BackupContext {
       ? previousEntry(this.db, previousFilesetId, pid, name)
       : undefined;
     if (prev) this.c.matchedPrevious++;
-    const metaBlob = this.opts.bool("skip-metadata") ? encodeMetadata(new Map()) : encodeMetadata(metadataOf(e));
+    const metaBlob = this.opts.bool("skip-metadata")
+      ? encodeMetadata(new Map())
+      : encodeMetadata(metadataOf(e));
     const metaHash = createHash("sha256").update(metaBlob).digest();
     const metaSame = prev !== undefined && equalBytes(prev.MetaHash, metaHash);
     const mtime = e.info.mtime?.getTime() ?? 0;
@@ -461,7 +469,10 @@ class BackupContext {
   }
 
   /** Reads a file block by block and stores it; returns the blockset ID or undefined on error. */
-  private async storeFileContent(path: string, incompressible: boolean): Promise<number | undefined> {
+  private async storeFileContent(
+    path: string,
+    incompressible: boolean,
+  ): Promise<number | undefined> {
     let f: Deno.FsFile;
     try {
       f = Deno.openSync(path, { read: true });

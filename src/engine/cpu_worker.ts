@@ -5,6 +5,19 @@
 /// <reference lib="deno.worker" />
 import { type PreparedEntry, prepareEntry } from "../format/zip.ts";
 import { decryptFile, encryptFile } from "../format/aescrypt.ts";
+import { deflateRawSync } from "node:zlib";
+
+/**
+ * Cheap guess whether deflate is worth trying on a block: compresses a 8 KiB sample from the
+ * middle at level 1. Random or already-compressed data barely shrinks, and a full deflate of it
+ * costs far more than it saves.
+ */
+export function looksCompressible(data: Uint8Array): boolean {
+  if (data.length < 32 * 1024) return true;
+  const start = (data.length >> 1) - 4096;
+  const sample = data.subarray(start, start + 8192);
+  return deflateRawSync(sample, { level: 1 }).length < sample.length * 0.95;
+}
 
 /** A request to the worker. */
 export type CpuJob =
@@ -24,7 +37,12 @@ export async function runCpuJob(job: CpuJob): Promise<CpuResult> {
     case "compress":
       return {
         op: "compress",
-        entries: job.items.map((it) => prepareEntry(it.data, { compress: it.compress, level: job.level })),
+        entries: job.items.map((it) =>
+          prepareEntry(it.data, {
+            compress: it.compress && looksCompressible(it.data),
+            level: job.level,
+          })
+        ),
       };
     case "encrypt": {
       const r = await encryptFile(job.inPath, job.outPath, job.password);
@@ -55,7 +73,13 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
       const e = err as Error & { kind?: string; exitCode?: number; code?: string };
       scope.postMessage({
         id,
-        error: { name: e.name, message: e.message, kind: e.kind, exitCode: e.exitCode, code: e.code },
+        error: {
+          name: e.name,
+          message: e.message,
+          kind: e.kind,
+          exitCode: e.exitCode,
+          code: e.code,
+        },
       });
     }
   };

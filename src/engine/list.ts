@@ -58,7 +58,9 @@ export class BackupView {
           );
         }
         db = LocalDatabase.open(session.tempFile(".sqlite"));
-        await importFromRemote(session, db, settings, remote.dlists, remote, undefined, { indexes: false });
+        await importFromRemote(session, db, settings, remote.dlists, remote, undefined, {
+          indexes: false,
+        });
       }
       return new BackupView(db, completedFilesets(db), session, local);
     } catch (err) {
@@ -73,7 +75,9 @@ export class BackupView {
     if (opts.has("version") && opts.str("version") !== "") {
       const list = parseVersionList(opts.str("version")!).filter((v) => v >= 0 && v < n);
       if (list.length === 0) {
-        throw new UserError(`No such version: this backup has versions 0 to ${n - 1}`, { exitCode: 200 });
+        throw new UserError(`No such version: this backup has versions 0 to ${n - 1}`, {
+          exitCode: 200,
+        });
       }
       return list;
     }
@@ -106,7 +110,10 @@ export class BackupView {
   }
 
   /** Entries of one version, optionally filtered. */
-  *entries(version: number, filter?: (path: string, isFolder: boolean) => boolean): Generator<ListedEntry> {
+  *entries(
+    version: number,
+    filter?: (path: string, isFolder: boolean) => boolean,
+  ): Generator<ListedEntry> {
     const f = this.filesets[version];
     for (const e of filesetEntries(this.db, f.ID)) {
       const type = e.BlocksetID === FOLDER_BLOCKSET_ID
@@ -146,7 +153,9 @@ export function patternFilter(
         if (p.startsWith("[") && p.endsWith("]")) {
           return { include: true, kind: "regex" as const, pattern: p.slice(1, -1) };
         }
-        if (p.startsWith("@")) return { include: true, kind: "literal" as const, pattern: p.slice(1) };
+        if (p.startsWith("@")) {
+          return { include: true, kind: "literal" as const, pattern: p.slice(1) };
+        }
         const g = wrap ? (p.startsWith("*") ? "" : "*") + p + (p.endsWith("*") ? "" : "*") : p;
         return { include: true, kind: "glob" as const, pattern: g };
       }),
@@ -202,12 +211,19 @@ export function compareVersions(
 ): CompareResult {
   const vs = view.versions();
   const a = new Map<string, { e: ListedEntry; key: string }>();
-  const key = (fid: number, e: { BlocksetID: number; MetadataID: number }) => `${e.BlocksetID}:${e.MetadataID}:${fid}`;
+  const key = (fid: number, e: { BlocksetID: number; MetadataID: number }) =>
+    `${e.BlocksetID}:${e.MetadataID}:${fid}`;
   for (const e of filesetEntries(view.db, view.filesets[base].ID)) {
     if (filter && !filter(e.Path, e.BlocksetID === FOLDER_BLOCKSET_ID)) continue;
     a.set(e.Path, { e: toListed(e, base), key: key(0, e) });
   }
-  const res: CompareResult = { base: vs[base], compareTo: vs[to], added: [], deleted: [], modified: [] };
+  const res: CompareResult = {
+    base: vs[base],
+    compareTo: vs[to],
+    added: [],
+    deleted: [],
+    modified: [],
+  };
   for (const e of filesetEntries(view.db, view.filesets[to].ID)) {
     if (filter && !filter(e.Path, e.BlocksetID === FOLDER_BLOCKSET_ID)) continue;
     const prev = a.get(e.Path);
@@ -229,7 +245,11 @@ function toListed(
   e: { Path: string; BlocksetID: number; Length: number | null; Lastmodified: number },
   version: number,
 ): ListedEntry {
-  const type = e.BlocksetID === FOLDER_BLOCKSET_ID ? "Folder" : e.BlocksetID === SYMLINK_BLOCKSET_ID ? "Symlink" : "File";
+  const type = e.BlocksetID === FOLDER_BLOCKSET_ID
+    ? "Folder"
+    : e.BlocksetID === SYMLINK_BLOCKSET_ID
+    ? "Symlink"
+    : "File";
   return {
     path: e.Path,
     type,

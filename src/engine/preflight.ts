@@ -117,18 +117,24 @@ export async function checkRemoteAgainstDatabase(
   for (const v of known) {
     const r = byName.get(v.Name);
     if (!r) missing.push(v.Name);
-    else if (v.Size >= 0 && r.size !== v.Size) wrongSize.push(`${v.Name} (${r.size} bytes, expected ${v.Size})`);
+    else if (v.Size >= 0 && r.size !== v.Size) {
+      wrongSize.push(`${v.Name} (${r.size} bytes, expected ${v.Size})`);
+    }
   }
   if (missing.length || wrongSize.length) {
     const parts: string[] = [];
     if (missing.length) {
       parts.push(
-        `${missing.length} file(s) are missing from the remote storage: ${missing.slice(0, 10).join(", ")}` +
+        `${missing.length} file(s) are missing from the remote storage: ${
+          missing.slice(0, 10).join(", ")
+        }` +
           (missing.length > 10 ? ", ..." : ""),
       );
     }
     if (wrongSize.length) {
-      parts.push(`${wrongSize.length} file(s) have the wrong size: ${wrongSize.slice(0, 10).join(", ")}`);
+      parts.push(
+        `${wrongSize.length} file(s) have the wrong size: ${wrongSize.slice(0, 10).join(", ")}`,
+      );
     }
     throw new UserError(
       `${parts.join("; ")}. Run "repair" to fix the remote from the local database.`,
@@ -138,7 +144,9 @@ export async function checkRemoteAgainstDatabase(
   const knownNames = new Set(
     db.all<{ Name: string }>("SELECT Name FROM Remotevolume").map((r) => r.Name),
   );
-  const extra = remote.filter((r) => parseVolumeName(r.name, settings.prefix) && !knownNames.has(r.name));
+  const extra = remote.filter((r) =>
+    parseVolumeName(r.name, settings.prefix) && !knownNames.has(r.name)
+  );
   if (extra.length) {
     if (knownNames.size === 0) {
       throw new UserError(

@@ -9,7 +9,7 @@ import { fromBase64, toBase64 } from "../core/bytes.ts";
 import type { ProgressSink } from "../core/progress.ts";
 import { ZipReader } from "../format/zip.ts";
 import { decodeManifest, type Manifest, verifyManifest } from "../format/manifest.ts";
-import { parseFilelist, decodeFileset } from "../format/filelist.ts";
+import { decodeFileset, parseFilelist } from "../format/filelist.ts";
 import {
   decodeVolumeIndex,
   hashFromEntryName,
@@ -38,7 +38,9 @@ export interface RemoteVolume {
 export async function listRemoteVolumes(
   session: Session,
   prefix: string,
-): Promise<{ dlists: RemoteVolume[]; dindex: RemoteVolume[]; dblocks: RemoteVolume[]; all: RemoteEntry[] }> {
+): Promise<
+  { dlists: RemoteVolume[]; dindex: RemoteVolume[]; dblocks: RemoteVolume[]; all: RemoteEntry[] }
+> {
   const all = await session.backend.list();
   const vols: RemoteVolume[] = [];
   for (const r of all) {
@@ -98,7 +100,14 @@ export async function importFromRemote(
   const total = dlists.length + remote.dindex.length;
   let done = 0;
   const tick = (phase: string, current?: string) =>
-    progress?.({ operation: "Recreate", phase, filesDone: ++done, filesTotal: total, bytesDone: 0, current });
+    progress?.({
+      operation: "Recreate",
+      phase,
+      filesDone: ++done,
+      filesTotal: total,
+      bytesDone: 0,
+      current,
+    });
   // Oldest first, so the first manifest sets the format, as Duplicati does.
   for (const v of [...dlists].reverse()) {
     const path = await fetchVolume(session, settings, v.name, { size: v.size });
@@ -109,10 +118,16 @@ export async function importFromRemote(
       manifest = m;
       settings.blocksize = m.Blocksize;
     }
-    verifyManifest(m, { blocksize: settings.blocksize, blockHash: "SHA256", fileHash: "SHA256" }, v.name);
+    verifyManifest(
+      m,
+      { blocksize: settings.blocksize, blockHash: "SHA256", fileHash: "SHA256" },
+      v.name,
+    );
     const isFull = z.has("fileset") ? decodeFileset(z.read("fileset")).isFullBackup : true;
-    if (!z.has("filelist.json")) throw new IntegrityError(`The remote file ${v.name} has no filelist.json`);
-    importDlist(db, settings, op, v, isFull, z.read("filelist.json"));
+    if (!z.has("filelist.json")) {
+      throw new IntegrityError(`The remote file ${v.name} has no filelist.json`);
+    }
+    importDlist(db, op, v, isFull, z.read("filelist.json"));
     report.filesets++;
     tick("Reading file lists", v.name);
   }
@@ -131,8 +146,10 @@ export async function importFromRemote(
       path = await fetchVolume(session, settings, v.name, { size: v.size });
     } catch (err) {
       if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
-      session.logger.warn(`The index file ${v.name} cannot be read (${(err as Error).message}); ` +
-        `the dblocks it describes will be scanned instead`);
+      session.logger.warn(
+        `The index file ${v.name} cannot be read (${(err as Error).message}); ` +
+          `the dblocks it describes will be scanned instead`,
+      );
       continue;
     }
     let z: ZipReader;
@@ -163,7 +180,9 @@ export async function importFromRemote(
           const alt = remote.dblocks.find((d) => guid && d.parsed.guid === guid);
           if (alt) actualName = alt.name;
           else {
-            session.logger.warn(`The index ${v.name} describes ${dblockName}, which is not on the remote`);
+            session.logger.warn(
+              `The index ${v.name} describes ${dblockName}, which is not on the remote`,
+            );
             continue;
           }
         }
@@ -216,10 +235,14 @@ export async function importFromRemote(
         for (const e of z.entries()) {
           if (!isBlockEntryName(e.name)) continue;
           const h = fromBase64(hashFromEntryName(e.name));
-          if (upd.run(volId, h, e.uncompressedSize).changes === 0) ins.run(h, e.uncompressedSize, volId);
+          if (upd.run(volId, h, e.uncompressedSize).changes === 0) {
+            ins.run(h, e.uncompressedSize, volId);
+          }
           if (e.uncompressedSize % settings.hashSize === 0 && wanted.get(h)) {
             const data = z.read(e);
-            if (createHash("sha256").update(data).digest().equals(h)) expandBlocklist(db, settings, h, data);
+            if (createHash("sha256").update(data).digest().equals(h)) {
+              expandBlocklist(db, settings, h, data);
+            }
           }
         }
       } finally {
@@ -248,7 +271,12 @@ function ensureBlockVolume(
 }
 
 /** Fills BlocksetEntry rows of every blockset that uses blocklist `hash`. */
-function expandBlocklist(db: LocalDatabase, settings: FormatSettings, hash: Uint8Array, data: Uint8Array) {
+function expandBlocklist(
+  db: LocalDatabase,
+  settings: FormatSettings,
+  hash: Uint8Array,
+  data: Uint8Array,
+) {
   const hpb = hashesPerBlocklist(settings.blocksize, settings.hashSize);
   const users = db.all<{ BlocksetID: number; Idx: number; Length: number }>(
     `SELECT bl.BlocksetID, bl.Idx, b.Length FROM BlocklistHash bl JOIN Blockset b ON b.ID = bl.BlocksetID
@@ -262,7 +290,12 @@ function expandBlocklist(db: LocalDatabase, settings: FormatSettings, hash: Uint
       const h = data.subarray(j * settings.hashSize, (j + 1) * settings.hashSize);
       const size = blockSizeAt(u.Length, settings.blocksize, idx);
       const bid = blockIdFor(db, h, size);
-      db.run("INSERT OR IGNORE INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)", u.BlocksetID, idx, bid);
+      db.run(
+        "INSERT OR IGNORE INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)",
+        u.BlocksetID,
+        idx,
+        bid,
+      );
     }
   }
 }
@@ -270,25 +303,37 @@ function expandBlocklist(db: LocalDatabase, settings: FormatSettings, hash: Uint
 function blockIdFor(db: LocalDatabase, hash: Uint8Array, size: number): number {
   const r = db.get<{ ID: number }>("SELECT ID FROM Block WHERE Hash=? AND Size=?", hash, size);
   if (r) return r.ID;
-  return Number(db.run("INSERT INTO Block(Hash, Size, VolumeID) VALUES(?, ?, -1)", hash, size).lastInsertRowid);
+  return Number(
+    db.run("INSERT INTO Block(Hash, Size, VolumeID) VALUES(?, ?, -1)", hash, size).lastInsertRowid,
+  );
 }
 
 /** Registers a blockset described by a dlist entry; returns its ID. */
 function blocksetFor(
   db: LocalDatabase,
-  settings: FormatSettings,
   fullHash: string,
   length: number,
   single: { hash: string; size: number } | undefined,
   blocklists: string[] | undefined,
 ): number {
   const fh = fromBase64(fullHash);
-  const found = db.get<{ ID: number }>("SELECT ID FROM Blockset WHERE FullHash=? AND Length=?", fh, length);
+  const found = db.get<{ ID: number }>(
+    "SELECT ID FROM Blockset WHERE FullHash=? AND Length=?",
+    fh,
+    length,
+  );
   if (found) return found.ID;
-  const id = Number(db.run("INSERT INTO Blockset(Length, FullHash) VALUES(?, ?)", length, fh).lastInsertRowid);
+  const id = Number(
+    db.run("INSERT INTO Blockset(Length, FullHash) VALUES(?, ?)", length, fh).lastInsertRowid,
+  );
   if (blocklists && blocklists.length) {
     blocklists.forEach((bl, k) =>
-      db.run("INSERT INTO BlocklistHash(BlocksetID, Idx, Hash) VALUES(?, ?, ?)", id, k, fromBase64(bl))
+      db.run(
+        "INSERT INTO BlocklistHash(BlocksetID, Idx, Hash) VALUES(?, ?, ?)",
+        id,
+        k,
+        fromBase64(bl),
+      )
     );
   } else if (length > 0 && single) {
     const bid = blockIdFor(db, fromBase64(single.hash), single.size);
@@ -299,7 +344,6 @@ function blocksetFor(
 
 function importDlist(
   db: LocalDatabase,
-  settings: FormatSettings,
   op: number,
   v: RemoteVolume,
   isFull: boolean,
@@ -319,14 +363,14 @@ function importDlist(
     }
     const metaBs = blocksetFor(
       db,
-      settings,
       e.metahash,
       e.metasize,
       e.metasize > 0 ? { hash: e.metablockhash ?? e.metahash, size: e.metasize } : undefined,
       e.metablocklists,
     );
-    const metaId = db.get<{ ID: number }>("SELECT ID FROM Metadataset WHERE BlocksetID=?", metaBs)?.ID ??
-      Number(db.run("INSERT INTO Metadataset(BlocksetID) VALUES(?)", metaBs).lastInsertRowid);
+    const metaId =
+      db.get<{ ID: number }>("SELECT ID FROM Metadataset WHERE BlocksetID=?", metaBs)?.ID ??
+        Number(db.run("INSERT INTO Metadataset(BlocksetID) VALUES(?)", metaBs).lastInsertRowid);
     let bs: number;
     let lastMod = 0;
     if (e.type === "Folder") bs = FOLDER_BLOCKSET_ID;
@@ -335,7 +379,6 @@ function importDlist(
       if (e.hash === undefined || e.size === undefined) continue;
       bs = blocksetFor(
         db,
-        settings,
         e.hash,
         e.size,
         e.size > 0 ? { hash: e.blockhash ?? e.hash, size: e.blocksize ?? e.size } : undefined,

@@ -20,8 +20,13 @@ import { ZipReader } from "../format/zip.ts";
 import { decodeMetadata, parsePosixMetadata } from "../format/metadata.ts";
 import { LocalDatabase } from "../db/local_database.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID } from "../db/schema.ts";
-import { completedFilesets, type EntryRow, filesetEntries, type FilesetRow } from "../db/filesets.ts";
-import { type FormatSettings, formatSettings, Session, databasePathFor } from "./session.ts";
+import {
+  completedFilesets,
+  type EntryRow,
+  filesetEntries,
+  type FilesetRow,
+} from "../db/filesets.ts";
+import { databasePathFor, type FormatSettings, formatSettings, Session } from "./session.ts";
 import { fetchVolume } from "./remote_volumes.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
 
@@ -78,9 +83,14 @@ export function openExistingDatabase(url: string, opts: OptionValues): LocalData
 }
 
 /** Chooses a fileset from `--version` / `--time`; throws a UserError naming the choices. */
-export function selectVersion<T extends { Timestamp: number }>(list: T[], opts: OptionValues): [T, number] {
+export function selectVersion<T extends { Timestamp: number }>(
+  list: T[],
+  opts: OptionValues,
+): [T, number] {
   if (list.length === 0) {
-    throw new UserError("The backup has no versions yet: run a backup first.", { code: "NoVersions" });
+    throw new UserError("The backup has no versions yet: run a backup first.", {
+      code: "NoVersions",
+    });
   }
   if (opts.has("version") && opts.str("version") !== "") {
     const idx = parseVersionList(opts.str("version")!)[0];
@@ -112,13 +122,17 @@ export function pathSegments(p: string): { segments: string[]; isFolder: boolean
   const isWin = /^[A-Za-z]:\\/.test(p) || p.startsWith("\\\\");
   const isFolder = p.endsWith("/") || (isWin && p.endsWith("\\"));
   if (!isWin && !p.startsWith("/")) {
-    throw new UserError(`Refusing to restore "${p}": the backup holds a relative path`, { code: "HostilePath" });
+    throw new UserError(`Refusing to restore "${p}": the backup holds a relative path`, {
+      code: "HostilePath",
+    });
   }
   const parts = (isWin ? p.replace(/^([A-Za-z]):\\/, "$1\\").split("\\") : p.split("/"))
     .filter((s) => s !== "");
   for (const s of parts) {
     if (s === ".." || s === "." || s.includes("\0") || (!isWin && s.includes("\\") && false)) {
-      throw new UserError(`Refusing to restore "${p}": the path contains "${s}"`, { code: "HostilePath" });
+      throw new UserError(`Refusing to restore "${p}": the path contains "${s}"`, {
+        code: "HostilePath",
+      });
     }
   }
   return { segments: parts, isFolder };
@@ -154,9 +168,21 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
       }
       const [sel, idx] = selectVersion(pseudo, opts);
       versionIndex = idx;
-      progress({ operation: "Restore", phase: "Reading the remote index", filesDone: 0, bytesDone: 0 });
+      progress({
+        operation: "Restore",
+        phase: "Reading the remote index",
+        filesDone: 0,
+        bytesDone: 0,
+      });
       db = LocalDatabase.open(session.tempFile(".sqlite"));
-      const rep = await importFromRemote(session, db, settings, [sel.vol as RemoteVolume], remote, progress);
+      const rep = await importFromRemote(
+        session,
+        db,
+        settings,
+        [sel.vol as RemoteVolume],
+        remote,
+        progress,
+      );
       volumesDownloaded += 1 + rep.dindexRead + rep.dblocksRead;
       fileset = completedFilesets(db)[0];
     }
@@ -172,15 +198,24 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
   }
 }
 
-function selectionFilter(patterns: string[], filters: FilterList): (path: string, isFolder: boolean) => boolean {
+function selectionFilter(
+  patterns: string[],
+  filters: FilterList,
+): (path: string, isFolder: boolean) => boolean {
   const pats = patterns.filter((p) => p !== "*" && p !== "");
   const patList = pats.length
-    ? FilterList.fromArgs(pats.map((p) => {
-      if (p.startsWith("[") && p.endsWith("]")) return { include: true, kind: "regex" as const, pattern: p.slice(1, -1) };
-      if (p.startsWith("@")) return { include: true, kind: "literal" as const, pattern: p.slice(1) };
-      const g = (p.startsWith("*") ? "" : "*") + p + (p.endsWith("*") ? "" : "*");
-      return { include: true, kind: "glob" as const, pattern: g };
-    }).concat([{ include: false, kind: "glob" as const, pattern: "*" }]))
+    ? FilterList.fromArgs(
+      pats.map((p) => {
+        if (p.startsWith("[") && p.endsWith("]")) {
+          return { include: true, kind: "regex" as const, pattern: p.slice(1, -1) };
+        }
+        if (p.startsWith("@")) {
+          return { include: true, kind: "literal" as const, pattern: p.slice(1) };
+        }
+        const g = (p.startsWith("*") ? "" : "*") + p + (p.endsWith("*") ? "" : "*");
+        return { include: true, kind: "glob" as const, pattern: g };
+      }).concat([{ include: false, kind: "glob" as const, pattern: "*" }]),
+    )
     : undefined;
   return (path, isFolder) => {
     if (patList && !patList.evaluate(path, isFolder).include) return false;
@@ -223,7 +258,11 @@ async function restoreFileset(
   // 1. Select entries and compute targets.
   const chosen: { e: EntryRow; seg: string[]; kind: Target["kind"] }[] = [];
   for (const e of filesetEntries(db, fileset.ID)) {
-    const kind = e.BlocksetID === FOLDER_BLOCKSET_ID ? "folder" : e.BlocksetID === SYMLINK_BLOCKSET_ID ? "symlink" : "file";
+    const kind = e.BlocksetID === FOLDER_BLOCKSET_ID
+      ? "folder"
+      : e.BlocksetID === SYMLINK_BLOCKSET_ID
+      ? "symlink"
+      : "file";
     if (!selected(e.Path, kind === "folder")) continue;
     const { segments } = pathSegments(e.Path);
     chosen.push({ e, seg: segments, kind });
@@ -257,7 +296,9 @@ async function restoreFileset(
     if (rel.length === 0 && c.kind !== "folder") continue;
     const target = rel.length ? join(root, ...rel) : root;
     if (target !== root && !target.startsWith(root.endsWith(sep) ? root : root + sep)) {
-      throw new UserError(`Refusing to restore "${c.e.Path}" outside ${root}`, { code: "HostilePath" });
+      throw new UserError(`Refusing to restore "${c.e.Path}" outside ${root}`, {
+        code: "HostilePath",
+      });
     }
     targets.push({ entry: c.e, kind: c.kind, target });
   }
@@ -278,16 +319,22 @@ async function restoreFileset(
         st = Deno.lstatSync(cur);
       } catch { /* missing */ }
       if (st?.isSymlink) {
-        throw new UserError(`Refusing to restore into ${cur}: it is a symbolic link`, { code: "HostilePath" });
+        throw new UserError(`Refusing to restore into ${cur}: it is a symbolic link`, {
+          code: "HostilePath",
+        });
       }
       if (st && !st.isDirectory) {
-        throw new UserError(`Cannot restore into ${cur}: a file with that name is in the way`, { code: "PathInTheWay" });
+        throw new UserError(`Cannot restore into ${cur}: a file with that name is in the way`, {
+          code: "PathInTheWay",
+        });
       }
       if (!st) Deno.mkdirSync(cur);
       safeDirs.add(cur);
     }
     if (restorePath && !Deno.realPathSync(dir).startsWith(realRoot)) {
-      throw new UserError(`Refusing to restore into ${dir}: it resolves outside ${root}`, { code: "HostilePath" });
+      throw new UserError(`Refusing to restore into ${dir}: it resolves outside ${root}`, {
+        code: "HostilePath",
+      });
     }
     safeDirs.add(dir);
   };
@@ -330,7 +377,9 @@ async function restoreFileset(
   }
 
   // 4. Write blocks, one dblock at a time.
-  db.db.exec("DROP TABLE IF EXISTS temp.RestoreFile; CREATE TEMP TABLE RestoreFile(ID INTEGER PRIMARY KEY, BlocksetID INTEGER, Target TEXT)");
+  db.db.exec(
+    "DROP TABLE IF EXISTS temp.RestoreFile; CREATE TEMP TABLE RestoreFile(ID INTEGER PRIMARY KEY, BlocksetID INTEGER, Target TEXT)",
+  );
   const ins = db.db.prepare("INSERT INTO temp.RestoreFile(ID, BlocksetID, Target) VALUES(?, ?, ?)");
   todo.forEach((t, i) => ins.run(i, t.entry.BlocksetID, t.target));
   for (const t of todo) {
@@ -355,7 +404,20 @@ async function restoreFileset(
     openFiles.clear();
   };
   try {
-    for (const row of plan.iterate() as Iterable<{ F: number; Idx: number; Hash: Uint8Array; Size: number; V: number; Name: string | null; VSize: number | null; VHash: string | null }>) {
+    for (
+      const row of plan.iterate() as Iterable<
+        {
+          F: number;
+          Idx: number;
+          Hash: Uint8Array;
+          Size: number;
+          V: number;
+          Name: string | null;
+          VSize: number | null;
+          VHash: string | null;
+        }
+      >
+    ) {
       if (failed.has(row.F)) continue;
       if (row.V !== curVol) {
         closeAll();
@@ -370,7 +432,14 @@ async function restoreFileset(
           logger.error(`${todo[row.F].entry.Path}: a block of this file is in no known volume`);
           continue;
         }
-        progress({ operation: "Restore", phase: "Downloading " + row.Name, filesDone: result.restoredFiles, filesTotal: files.length, bytesDone, bytesTotal });
+        progress({
+          operation: "Restore",
+          phase: "Downloading " + row.Name,
+          filesDone: result.restoredFiles,
+          filesTotal: files.length,
+          bytesDone,
+          bytesTotal,
+        });
         try {
           zipPath = await fetchVolume(session, settings, row.Name, {
             size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
@@ -395,7 +464,11 @@ async function restoreFileset(
         if (data.length !== row.Size) throw new Error("wrong block size");
       } catch (err) {
         failed.add(row.F);
-        logger.error(`${todo[row.F].entry.Path}: block missing or damaged in ${row.Name}: ${(err as Error).message}`);
+        logger.error(
+          `${todo[row.F].entry.Path}: block missing or damaged in ${row.Name}: ${
+            (err as Error).message
+          }`,
+        );
         continue;
       }
       let f = openFiles.get(row.F);
@@ -427,7 +500,9 @@ async function restoreFileset(
     if (verify) {
       const size = Deno.statSync(t.target).size;
       if (size !== t.entry.Length || !(await fileHashEquals(t.target, t.entry.FullHash!))) {
-        logger.error(`${t.entry.Path} was restored to ${t.target} but its content does not match the backup (size ${size}, expected ${t.entry.Length})`);
+        logger.error(
+          `${t.entry.Path} was restored to ${t.target} but its content does not match the backup (size ${size}, expected ${t.entry.Length})`,
+        );
         continue;
       }
       result.verifiedFiles++;
@@ -436,12 +511,21 @@ async function restoreFileset(
     result.sizeRestored += t.entry.Length ?? 0;
     applyNow.push(t);
   }
-  progress({ operation: "Restore", phase: "Applying metadata", filesDone: result.restoredFiles, filesTotal: files.length, bytesDone, bytesTotal });
+  progress({
+    operation: "Restore",
+    phase: "Applying metadata",
+    filesDone: result.restoredFiles,
+    filesTotal: files.length,
+    bytesDone,
+    bytesTotal,
+  });
 
   // 6. Metadata: files, then symlinks, then folders deepest first.
   const metaOf = await loadMetadata(session, db, settings, targets, logger);
   if (!skipMeta) {
-    for (const t of applyNow) applyMetadata(t, metaOf.get(t.entry.MetaBlocksetID), restorePerms, logger);
+    for (const t of applyNow) {
+      applyMetadata(t, metaOf.get(t.entry.MetaBlocksetID), restorePerms, logger);
+    }
   }
   for (const t of targets.filter((t) => t.kind === "symlink")) {
     const meta = metaOf.get(t.entry.MetaBlocksetID);
@@ -465,10 +549,18 @@ async function restoreFileset(
     result.restoredSymlinks++;
   }
   if (!skipMeta) {
-    const folders = targets.filter((t) => t.kind === "folder").sort((a, b) => b.target.length - a.target.length);
-    for (const t of folders) applyMetadata(t, metaOf.get(t.entry.MetaBlocksetID), restorePerms, logger);
+    const folders = targets.filter((t) => t.kind === "folder").sort((a, b) =>
+      b.target.length - a.target.length
+    );
+    for (const t of folders) {
+      applyMetadata(t, metaOf.get(t.entry.MetaBlocksetID), restorePerms, logger);
+    }
   }
-  result.exitCode = result.errors.length ? ExitCode.Errors : result.warnings.length ? ExitCode.Warnings : ExitCode.Success;
+  result.exitCode = result.errors.length
+    ? ExitCode.Errors
+    : result.warnings.length
+    ? ExitCode.Warnings
+    : ExitCode.Success;
   return result;
 }
 
@@ -515,7 +607,9 @@ async function loadMetadata(
   logger: Logger,
 ): Promise<Map<number, Map<string, string>>> {
   const out = new Map<number, Map<string, string>>();
-  db.db.exec("DROP TABLE IF EXISTS temp.RestoreMeta; CREATE TEMP TABLE RestoreMeta(BlocksetID INTEGER PRIMARY KEY)");
+  db.db.exec(
+    "DROP TABLE IF EXISTS temp.RestoreMeta; CREATE TEMP TABLE RestoreMeta(BlocksetID INTEGER PRIMARY KEY)",
+  );
   const ins = db.db.prepare("INSERT OR IGNORE INTO temp.RestoreMeta(BlocksetID) VALUES(?)");
   for (const t of targets) ins.run(t.entry.MetaBlocksetID);
   const rows = db.db.prepare(
@@ -523,7 +617,15 @@ async function loadMetadata(
      FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
      JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
      ORDER BY b.VolumeID, rm.BlocksetID, be.Idx`,
-  ).all() as { B: number; Idx: number; Hash: Uint8Array; Size: number; Name: string | null; VSize: number | null; VHash: string | null }[];
+  ).all() as {
+    B: number;
+    Idx: number;
+    Hash: Uint8Array;
+    Size: number;
+    Name: string | null;
+    VSize: number | null;
+    VHash: string | null;
+  }[];
   const parts = new Map<number, Uint8Array[]>();
   let cur: string | null = null;
   let zip: ZipReader | undefined;
@@ -539,7 +641,10 @@ async function loadMetadata(
         cur = r.Name;
         if (!r.Name) continue;
         try {
-          zipPath = await fetchVolume(session, settings, r.Name, { size: r.VSize !== null && r.VSize >= 0 ? r.VSize : undefined, hash: r.VHash ?? undefined });
+          zipPath = await fetchVolume(session, settings, r.Name, {
+            size: r.VSize !== null && r.VSize >= 0 ? r.VSize : undefined,
+            hash: r.VHash ?? undefined,
+          });
           zip = await ZipReader.open(zipPath);
         } catch (err) {
           if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
@@ -577,7 +682,12 @@ async function loadMetadata(
   return out;
 }
 
-function applyMetadata(t: Target, meta: Map<string, string> | undefined, perms: boolean, logger: Logger): void {
+function applyMetadata(
+  t: Target,
+  meta: Map<string, string> | undefined,
+  perms: boolean,
+  logger: Logger,
+): void {
   if (!meta) return;
   const m = parsePosixMetadata(meta);
   try {

@@ -47,7 +47,9 @@ export function formatSettings(opts: OptionValues): FormatSettings {
   }
   const prefix = opts.str("prefix") ?? "duplicati";
   if (prefix.includes("-") || prefix === "") {
-    throw new ArgumentError(`Invalid value for --prefix: "${prefix}" must not be empty or contain "-"`);
+    throw new ArgumentError(
+      `Invalid value for --prefix: "${prefix}" must not be empty or contain "-"`,
+    );
   }
   const compression = (opts.str("compression-module") ?? "zip").toLowerCase();
   if (compression !== "zip") {

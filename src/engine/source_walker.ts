@@ -38,7 +38,9 @@ function attributeExcluded(path: string, info: Deno.FileInfo, attrs: Set<string>
   if (attrs.has("hidden") && hiddenName(path)) return true;
   if (attrs.has("readonly") && info.mode !== null && (info.mode & 0o200) === 0) return true;
   if (attrs.has("reparsepoint") && isLink) return true;
-  if (attrs.has("system") && (info.isBlockDevice || info.isCharDevice || info.isSocket || info.isFifo)) {
+  if (
+    attrs.has("system") && (info.isBlockDevice || info.isCharDevice || info.isSocket || info.isFifo)
+  ) {
     return true;
   }
   return false;
@@ -52,7 +54,9 @@ export function* walkSources(sources: string[], opts: WalkOptions): Generator<So
     try {
       info = Deno.lstatSync(abs);
     } catch (err) {
-      throw new Error(`The source ${abs} does not exist or cannot be read: ${(err as Error).message}`);
+      throw new Error(
+        `The source ${abs} does not exist or cannot be read: ${(err as Error).message}`,
+      );
     }
     if (info.isSymlink) {
       yield* visitSymlink(abs, info, opts);
@@ -74,7 +78,11 @@ function checkFile(path: string, info: Deno.FileInfo, opts: WalkOptions): Source
   return { path, kind: "file", info };
 }
 
-function* visitSymlink(path: string, info: Deno.FileInfo, opts: WalkOptions): Generator<SourceEntry> {
+function* visitSymlink(
+  path: string,
+  info: Deno.FileInfo,
+  opts: WalkOptions,
+): Generator<SourceEntry> {
   if (opts.symlinkPolicy === "Ignore") return;
   if (opts.symlinkPolicy === "Follow") {
     let target: Deno.FileInfo;

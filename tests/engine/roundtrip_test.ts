@@ -119,7 +119,12 @@ Deno.test("restore a single file by pattern, and a second restore keeps existing
     assert.deepEqual(files, ["big.bin"]);
     // Change the restored file; restoring again without --overwrite keeps it and adds a copy.
     Deno.writeTextFileSync(join(out, "big.bin"), "local edit");
-    await restore({ url, patterns: ["big.bin"], options: opts.with({ "restore-path": out }), filters: noFilters });
+    await restore({
+      url,
+      patterns: ["big.bin"],
+      options: opts.with({ "restore-path": out }),
+      filters: noFilters,
+    });
     const after = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     assert.equal(after.length, 2);
     assert.equal(Deno.readTextFileSync(join(out, "big.bin")), "local edit");
@@ -130,7 +135,10 @@ Deno.test("restore a single file by pattern, and a second restore keeps existing
       options: opts.with({ "restore-path": out, overwrite: "true" }),
       filters: noFilters,
     });
-    assert.deepEqual(Deno.readFileSync(join(out, "big.bin")), Deno.readFileSync(join(src, "multi/big.bin")));
+    assert.deepEqual(
+      Deno.readFileSync(join(out, "big.bin")),
+      Deno.readFileSync(join(src, "multi/big.bin")),
+    );
   } finally {
     await cleanup();
   }

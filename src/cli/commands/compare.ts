@@ -15,7 +15,9 @@ function resolveVersion(view: BackupView, arg: string | undefined, dflt: number)
 
 export async function compareCommand(ctx: CommandContext): Promise<number> {
   const [url, a, b] = ctx.positionals;
-  if (!url) throw new ArgumentError("Usage: compare <storage-URL> [<base version>] [<compare-to version>]");
+  if (!url) {
+    throw new ArgumentError("Usage: compare <storage-URL> [<base version>] [<compare-to version>]");
+  }
   const view = await BackupView.open(url, ctx.options, ctx.logger);
   try {
     const n = view.filesets.length;
@@ -28,17 +30,29 @@ export async function compareCommand(ctx: CommandContext): Promise<number> {
     for (const v of [base, to]) {
       if (v < 0 || v >= n) throw new ArgumentError(`No version ${v}: versions are 0 to ${n - 1}`);
     }
-    const r = compareVersions(view, base, to, ctx.filters.isEmpty ? undefined : (p, f) => ctx.filters.evaluate(p, f).include);
+    const r = compareVersions(
+      view,
+      base,
+      to,
+      ctx.filters.isEmpty ? undefined : (p, f) => ctx.filters.evaluate(p, f).include,
+    );
     ctx.out(
       `Comparing version ${base} (${formatLocalTime(r.base.time)}) with version ${to} (${
         formatLocalTime(r.compareTo.time)
       }):`,
     );
     const full = ctx.options.bool("full-result");
-    for (const [label, list] of [["Added", r.added], ["Deleted", r.deleted], ["Modified", r.modified]] as const) {
+    for (
+      const [label, list] of [["Added", r.added], ["Deleted", r.deleted], [
+        "Modified",
+        r.modified,
+      ]] as const
+    ) {
       ctx.out(`  ${label} ${list.length} entries`);
       for (const e of full ? list : list.slice(0, 10)) ctx.out(`    ${e.path}`);
-      if (!full && list.length > 10) ctx.out(`    ... (${list.length - 10} more, use --full-result)`);
+      if (!full && list.length > 10) {
+        ctx.out(`    ... (${list.length - 10} more, use --full-result)`);
+      }
     }
   } finally {
     await view.close();

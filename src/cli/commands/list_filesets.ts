@@ -6,7 +6,9 @@ import { type CommandContext, formatLocalTime } from "../context.ts";
 
 export async function listFilesetsCommand(ctx: CommandContext): Promise<number> {
   const [url] = ctx.positionals;
-  if (!url || ctx.positionals.length > 1) throw new ArgumentError("Usage: list-filesets <storage-URL>");
+  if (!url || ctx.positionals.length > 1) {
+    throw new ArgumentError("Usage: list-filesets <storage-URL>");
+  }
   const view = await BackupView.open(url, ctx.options, ctx.logger);
   try {
     printVersions(ctx, view);

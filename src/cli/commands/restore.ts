@@ -22,7 +22,9 @@ export async function restoreCommand(ctx: CommandContext): Promise<number> {
       formatDuration(r.durationMs)
     }${r.usedLocalDatabase ? "" : ", read from the remote files (no local database)"}`,
   );
-  ctx.out(`  Files:    ${r.restoredFiles} (${formatSize(r.sizeRestored)}), ${r.verifiedFiles} verified`);
+  ctx.out(
+    `  Files:    ${r.restoredFiles} (${formatSize(r.sizeRestored)}), ${r.verifiedFiles} verified`,
+  );
   if (r.skippedIdentical) ctx.out(`  Already identical, left as they were: ${r.skippedIdentical}`);
   ctx.out(`  Folders:  ${r.restoredFolders}`);
   ctx.out(`  Symlinks: ${r.restoredSymlinks}`);
