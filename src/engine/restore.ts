@@ -63,6 +63,8 @@ interface Target {
   entry: EntryRow;
   kind: "file" | "folder" | "symlink";
   target: string;
+  /** Files are written here first and renamed over `target` only once verified. */
+  tmp?: string;
 }
 
 /** Opens the local database if it exists and holds versions, else undefined. */
@@ -382,134 +384,149 @@ async function restoreFileset(
   );
   const ins = db.db.prepare("INSERT INTO temp.RestoreFile(ID, BlocksetID, Target) VALUES(?, ?, ?)");
   todo.forEach((t, i) => ins.run(i, t.entry.BlocksetID, t.target));
-  for (const t of todo) {
-    // Create (or empty) every target first, so empty files exist and sizes end up exact.
-    Deno.writeFileSync(t.target, new Uint8Array(0));
-  }
-  const plan = db.db.prepare(
-    `SELECT rf.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V, v.Name AS Name,
-       v.Size AS VSize, v.Hash AS VHash
-     FROM temp.RestoreFile rf JOIN BlocksetEntry be ON be.BlocksetID = rf.BlocksetID
-     JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
-     ORDER BY b.VolumeID, rf.ID, be.Idx`,
-  );
   let bytesDone = 0;
-  let curVol = -2;
-  let zip: ZipReader | undefined;
-  let zipPath = "";
-  const failed = new Set<number>();
-  const openFiles = new Map<number, Deno.FsFile>();
-  const closeAll = () => {
-    for (const f of openFiles.values()) f.close();
-    openFiles.clear();
-  };
   try {
-    for (
-      const row of plan.iterate() as Iterable<
-        {
-          F: number;
-          Idx: number;
-          Hash: Uint8Array;
-          Size: number;
-          V: number;
-          Name: string | null;
-          VSize: number | null;
-          VHash: string | null;
+    for (const t of todo) {
+      // Every file is written to a temporary name beside its target, renamed only once verified:
+      // a failed restore never leaves a damaged file under the real name, nor destroys the old one.
+      t.tmp = join(dirname(t.target), `.${crypto.randomUUID().slice(0, 8)}.restore-tmp`);
+      Deno.writeFileSync(t.tmp, new Uint8Array(0));
+    }
+    const plan = db.db.prepare(
+      `SELECT rf.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V, v.Name AS Name,
+         v.Size AS VSize, v.Hash AS VHash
+       FROM temp.RestoreFile rf JOIN BlocksetEntry be ON be.BlocksetID = rf.BlocksetID
+       JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
+       ORDER BY b.VolumeID, rf.ID, be.Idx`,
+    );
+    let curVol = -2;
+    let zip: ZipReader | undefined;
+    let zipPath = "";
+    const failed = new Set<number>();
+    const openFiles = new Map<number, Deno.FsFile>();
+    const closeAll = () => {
+      for (const f of openFiles.values()) f.close();
+      openFiles.clear();
+    };
+    try {
+      for (
+        const row of plan.iterate() as Iterable<
+          {
+            F: number;
+            Idx: number;
+            Hash: Uint8Array;
+            Size: number;
+            V: number;
+            Name: string | null;
+            VSize: number | null;
+            VHash: string | null;
+          }
+        >
+      ) {
+        if (failed.has(row.F)) continue;
+        if (row.V !== curVol) {
+          closeAll();
+          if (zip) {
+            zip.close();
+            await Deno.remove(zipPath).catch(() => {});
+            zip = undefined;
+          }
+          curVol = row.V;
+          if (!row.Name) {
+            failed.add(row.F);
+            logger.error(`${todo[row.F].entry.Path}: a block of this file is in no known volume`);
+            continue;
+          }
+          progress({
+            operation: "Restore",
+            phase: "Downloading " + row.Name,
+            filesDone: result.restoredFiles,
+            filesTotal: files.length,
+            bytesDone,
+            bytesTotal,
+          });
+          try {
+            zipPath = await fetchVolume(session, settings, row.Name, {
+              size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
+              hash: row.VHash ?? undefined,
+            });
+            zip = await ZipReader.open(zipPath);
+            result.volumesDownloaded++;
+          } catch (err) {
+            if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
+            logger.error(`Cannot read ${row.Name}: ${(err as Error).message}`);
+            zip = undefined;
+          }
         }
-      >
-    ) {
-      if (failed.has(row.F)) continue;
-      if (row.V !== curVol) {
-        closeAll();
-        if (zip) {
-          zip.close();
-          await Deno.remove(zipPath).catch(() => {});
-          zip = undefined;
-        }
-        curVol = row.V;
-        if (!row.Name) {
+        if (req.signal?.aborted) throw req.signal.reason ?? new Error("Restore cancelled");
+        if (!zip) {
           failed.add(row.F);
-          logger.error(`${todo[row.F].entry.Path}: a block of this file is in no known volume`);
           continue;
         }
-        progress({
-          operation: "Restore",
-          phase: "Downloading " + row.Name,
-          filesDone: result.restoredFiles,
-          filesTotal: files.length,
-          bytesDone,
-          bytesTotal,
-        });
+        let data: Uint8Array;
         try {
-          zipPath = await fetchVolume(session, settings, row.Name, {
-            size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
-            hash: row.VHash ?? undefined,
-          });
-          zip = await ZipReader.open(zipPath);
-          result.volumesDownloaded++;
+          data = zip.read(base64ToUrl(toBase64(row.Hash)));
+          if (data.length !== row.Size) throw new Error("wrong block size");
         } catch (err) {
-          if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
-          logger.error(`Cannot read ${row.Name}: ${(err as Error).message}`);
-          zip = undefined;
+          failed.add(row.F);
+          logger.error(
+            `${todo[row.F].entry.Path}: block missing or damaged in ${row.Name}: ${
+              (err as Error).message
+            }`,
+          );
+          continue;
         }
+        let f = openFiles.get(row.F);
+        if (!f) {
+          if (openFiles.size >= 64) closeAll();
+          f = Deno.openSync(todo[row.F].tmp!, { write: true });
+          openFiles.set(row.F, f);
+        }
+        f.seekSync(row.Idx * settings.blocksize, Deno.SeekMode.Start);
+        let off = 0;
+        while (off < data.length) off += f.writeSync(data.subarray(off));
+        bytesDone += data.length;
       }
-      if (req.signal?.aborted) throw req.signal.reason ?? new Error("Restore cancelled");
-      if (!zip) {
-        failed.add(row.F);
+    } finally {
+      closeAll();
+      if (zip) {
+        zip.close();
+        await Deno.remove(zipPath).catch(() => {});
+      }
+    }
+
+    // 5. Verify every file by size and hash.
+    for (let i = 0; i < todo.length; i++) {
+      const t = todo[i];
+      if (failed.has(i)) {
+        Deno.removeSync(t.tmp!);
+        logger.error(`Failed to restore ${t.entry.Path}: some of its data could not be read`);
         continue;
       }
-      let data: Uint8Array;
-      try {
-        data = zip.read(base64ToUrl(toBase64(row.Hash)));
-        if (data.length !== row.Size) throw new Error("wrong block size");
-      } catch (err) {
-        failed.add(row.F);
-        logger.error(
-          `${todo[row.F].entry.Path}: block missing or damaged in ${row.Name}: ${
-            (err as Error).message
-          }`,
-        );
-        continue;
+      if (verify) {
+        const size = Deno.statSync(t.tmp!).size;
+        if (size !== t.entry.Length || !(await fileHashEquals(t.tmp!, t.entry.FullHash!))) {
+          Deno.removeSync(t.tmp!);
+          logger.error(
+            `Failed to restore ${t.entry.Path}: the restored content does not match the backup ` +
+              `(size ${size}, expected ${t.entry.Length})`,
+          );
+          continue;
+        }
+        result.verifiedFiles++;
       }
-      let f = openFiles.get(row.F);
-      if (!f) {
-        if (openFiles.size >= 64) closeAll();
-        f = Deno.openSync(todo[row.F].target, { write: true });
-        openFiles.set(row.F, f);
-      }
-      f.seekSync(row.Idx * settings.blocksize, Deno.SeekMode.Start);
-      let off = 0;
-      while (off < data.length) off += f.writeSync(data.subarray(off));
-      bytesDone += data.length;
+      Deno.renameSync(t.tmp!, t.target);
+      result.restoredFiles++;
+      result.sizeRestored += t.entry.Length ?? 0;
+      applyNow.push(t);
     }
   } finally {
-    closeAll();
-    if (zip) {
-      zip.close();
-      await Deno.remove(zipPath).catch(() => {});
+    // After an error (or a stop), no temporary file is left behind.
+    for (const t of todo) {
+      try {
+        if (t.tmp) Deno.removeSync(t.tmp);
+      } catch { /* already renamed or removed */ }
     }
-  }
-
-  // 5. Verify every file by size and hash.
-  for (let i = 0; i < todo.length; i++) {
-    const t = todo[i];
-    if (failed.has(i)) {
-      result.errors.includes(t.entry.Path) || logger.error(`Failed to restore ${t.entry.Path}`);
-      continue;
-    }
-    if (verify) {
-      const size = Deno.statSync(t.target).size;
-      if (size !== t.entry.Length || !(await fileHashEquals(t.target, t.entry.FullHash!))) {
-        logger.error(
-          `${t.entry.Path} was restored to ${t.target} but its content does not match the backup (size ${size}, expected ${t.entry.Length})`,
-        );
-        continue;
-      }
-      result.verifiedFiles++;
-    }
-    result.restoredFiles++;
-    result.sizeRestored += t.entry.Length ?? 0;
-    applyNow.push(t);
   }
   progress({
     operation: "Restore",
