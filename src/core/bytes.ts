@@ -2,6 +2,7 @@
  * Byte helpers. Keeps every byte array as `Uint8Array<ArrayBuffer>`, which TypeScript 6 requires
  * for WebCrypto, Blob and file writes.
  */
+import { Buffer } from "node:buffer";
 
 /** Bytes backed by a plain ArrayBuffer. */
 export type Bytes = Uint8Array<ArrayBuffer>;
@@ -40,19 +41,13 @@ export function fromUtf8(b: Uint8Array): string {
 
 /** Standard base64 with padding. */
 export function toBase64(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i += 0x8000) {
-    s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 }
 
 /** Decodes standard base64 (also accepts the URL-safe alphabet). */
 export function fromBase64(s: string): Bytes {
-  const bin = atob(s.replaceAll("-", "+").replaceAll("_", "/"));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  const b = Buffer.from(s, "base64");
+  return new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 /** Duplicati's URL-safe variant: `+`->`-`, `/`->`_`, padding kept. */

@@ -38,23 +38,21 @@ export function fileId(
   blocksetId: number,
   metadataId: number,
 ): number {
-  const r = db.get<{ ID: number }>(
-    "SELECT ID FROM FileLookup WHERE PrefixID=? AND Path=? AND BlocksetID=? AND MetadataID=?",
+  const ins = db.run(
+    "INSERT OR IGNORE INTO FileLookup(PrefixID, Path, BlocksetID, MetadataID) VALUES(?, ?, ?, ?)",
     prefixID,
     name,
     blocksetId,
     metadataId,
   );
-  if (r) return r.ID;
-  return Number(
-    db.run(
-      "INSERT INTO FileLookup(PrefixID, Path, BlocksetID, MetadataID) VALUES(?, ?, ?, ?)",
-      prefixID,
-      name,
-      blocksetId,
-      metadataId,
-    ).lastInsertRowid,
-  );
+  if (ins.changes > 0) return Number(ins.lastInsertRowid);
+  return db.get<{ ID: number }>(
+    "SELECT ID FROM FileLookup WHERE PrefixID=? AND Path=? AND BlocksetID=? AND MetadataID=?",
+    prefixID,
+    name,
+    blocksetId,
+    metadataId,
+  )!.ID;
 }
 
 export function addFileset(
@@ -132,9 +130,9 @@ export function filesetEntries(db: LocalDatabase, filesetId: number): Iterable<E
   return db.iterate<EntryRow>(ENTRY_SQL, filesetId);
 }
 
-/** Iterates the entries of a fileset sorted by path (binary order). */
+/** Iterates the entries of a fileset: folders and symlinks first, then files, each by path. */
 export function filesetEntriesSorted(db: LocalDatabase, filesetId: number): Iterable<EntryRow> {
-  return db.iterate<EntryRow>(`${ENTRY_SQL} ORDER BY Path`, filesetId);
+  return db.iterate<EntryRow>(`${ENTRY_SQL} ORDER BY f.BlocksetID >= 0, Path`, filesetId);
 }
 
 /** The previous version of a path in a fileset, for change detection. */

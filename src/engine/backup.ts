@@ -391,7 +391,7 @@ class BackupContext {
     if (prev && timeAndSizeSame && !o.disableFiletimeCheck) {
       blocksetId = prev.BlocksetID; // only the metadata changed: no need to read the content
     } else {
-      const r = await this.storeFileContent(e.path, isIncompressibleName(e.path));
+      const r = await this.storeFileContent(e.path, e.info.size, isIncompressibleName(e.path));
       if (r === undefined) return;
       blocksetId = r;
       this.c.opened++;
@@ -450,7 +450,19 @@ class BackupContext {
   }
 
   /** Stores metadata as a blockset (normally one block) and returns its metadata set ID. */
+  private metaCache = new Map<string, number>();
+
   private async storeMetadata(blob: Uint8Array, hash: Uint8Array): Promise<number> {
+    const key = `${toBase64(hash)}:${blob.length}`;
+    const cached = this.metaCache.get(key);
+    if (cached !== undefined) return cached;
+    const id = await this.storeMetadataUncached(blob, hash);
+    if (this.metaCache.size > 20_000) this.metaCache.clear();
+    this.metaCache.set(key, id);
+    return id;
+  }
+
+  private async storeMetadataUncached(blob: Uint8Array, hash: Uint8Array): Promise<number> {
     let bs = findBlockset(this.db, hash, blob.length);
     if (bs === undefined) {
       const ids: number[] = [];
@@ -471,8 +483,25 @@ class BackupContext {
   /** Reads a file block by block and stores it; returns the blockset ID or undefined on error. */
   private async storeFileContent(
     path: string,
+    size: number,
     incompressible: boolean,
   ): Promise<number | undefined> {
+    if (size < this.settings.blocksize) {
+      // Small files: one read, and (one block) the block hash is the file hash.
+      let data: Uint8Array;
+      try {
+        data = Deno.readFileSync(path);
+      } catch (err) {
+        throw new Error(`cannot read the file: ${(err as Error).message}`);
+      }
+      if (data.length <= this.settings.blocksize) {
+        const full = createHash("sha256").update(data).digest();
+        const existing = findBlockset(this.db, full, data.length);
+        if (existing !== undefined) return existing;
+        const ids = data.length ? [await this.putBlock(full, data, !incompressible, false)] : [];
+        return addBlockset(this.db, full, data.length, ids, []);
+      }
+    }
     let f: Deno.FsFile;
     try {
       f = Deno.openSync(path, { read: true });
@@ -523,10 +552,9 @@ export function writeDlist(
   const fl = new FilelistWriter();
   const bsz = settings.blocksize;
   // Folders and symlinks first, then files, each sorted by path (as Duplicati writes them).
-  for (const pass of [0, 1]) {
+  {
     for (const r of filesetEntriesSorted(db, filesetId)) {
       const isFile = r.BlocksetID >= 0;
-      if ((pass === 0) === isFile) continue;
       const metaLists = r.MetaLength > bsz
         ? blocklistHashes(db, r.MetaBlocksetID).map((h) => toBase64(h))
         : undefined;

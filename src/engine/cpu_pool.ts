@@ -55,6 +55,15 @@ export class CpuPool {
     }
   }
 
+  /**
+   * Resolves once every worker has loaded its code and answered. Call it early: a worker whose
+   * first job arrives while the main thread is busy can take most of a second to start.
+   */
+  async ready(): Promise<void> {
+    const ping = { op: "compress" as const, items: [], level: 0 };
+    await Promise.all(this.slots.map(() => this.run(ping)));
+  }
+
   /** Number of workers actually running. */
   get size(): number {
     return this.slots.length;

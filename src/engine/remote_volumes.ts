@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { IntegrityError, UserError } from "../core/errors.ts";
 import { FileMissingError } from "../backends/backend.ts";
 import type { FormatSettings, Session } from "./session.ts";
+import { decryptFile, encryptFile } from "../format/aescrypt.ts";
 
 /** A volume ready for upload. */
 export interface SealedVolume {
@@ -45,14 +46,10 @@ export async function sealVolume(
     return { path: zipPath, size, hash };
   }
   const out = `${zipPath}.aes`;
-  const r = await session.pool.run({
-    op: "encrypt",
-    inPath: zipPath,
-    outPath: out,
-    password: settings.passphrase,
-  });
+  // AES runs through WebCrypto, which works off the JavaScript thread: no Worker needed, and the
+  // compression workers are never held up behind a 50 MB encryption.
+  const r = await encryptFile(zipPath, out, settings.passphrase);
   await Deno.remove(zipPath).catch(() => {});
-  if (r.op !== "encrypt") throw new Error("unexpected worker result");
   return { path: out, size: r.size, hash: r.sha256 };
 }
 
@@ -110,12 +107,7 @@ export async function fetchVolume(
   }
   const plain = session.tempFile(".zip");
   try {
-    await session.pool.run({
-      op: "decrypt",
-      inPath: local,
-      outPath: plain,
-      password: settings.passphrase,
-    });
+    await decryptFile(local, plain, settings.passphrase);
   } catch (err) {
     await Deno.remove(plain).catch(() => {});
     const kind = (err as { kind?: string }).kind;

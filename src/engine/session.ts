@@ -134,6 +134,7 @@ export class Session {
       ? opts.int("concurrency-compressors", 2)!
       : Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
     const pool = new CpuPool(threads);
+    await pool.ready();
     return new Session(url, opts, backend, tempDir, pool, logger);
   }
 
