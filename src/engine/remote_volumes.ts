@@ -37,7 +37,7 @@ export async function hashFile(path: string): Promise<{ size: number; hash: stri
 
 /** Encrypts (when the backup is encrypted) and hashes a finished zip; removes the plain file. */
 export async function sealVolume(
-  session: Session,
+  _session: Session,
   settings: FormatSettings,
   zipPath: string,
 ): Promise<SealedVolume> {
