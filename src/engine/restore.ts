@@ -14,7 +14,7 @@ import { FilterList } from "../core/filters.ts";
 import { ExitCode, UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { noProgress, type ProgressSink } from "../core/progress.ts";
-import { base64ToUrl, equalBytes, toBase64 } from "../core/bytes.ts";
+import { base64ToUrl, concatBytes, equalBytes, toBase64 } from "../core/bytes.ts";
 import { parseTimeValue, parseVersionList } from "../core/timeparse.ts";
 import { ZipReader } from "../format/zip.ts";
 import { decodeMetadata, parsePosixMetadata } from "../format/metadata.ts";
@@ -65,6 +65,9 @@ interface Target {
   target: string;
   /** Files are written here first and renamed over `target` only once verified. */
   tmp?: string;
+  /** One-block files are verified in memory and written in one go, without a temp file. */
+  single?: boolean;
+  done?: boolean;
 }
 
 /** Opens the local database if it exists and holds versions, else undefined. */
@@ -387,10 +390,22 @@ async function restoreFileset(
   let bytesDone = 0;
   try {
     for (const t of todo) {
-      // Every file is written to a temporary name beside its target, renamed only once verified:
-      // a failed restore never leaves a damaged file under the real name, nor destroys the old one.
-      t.tmp = join(dirname(t.target), `.${crypto.randomUUID().slice(0, 8)}.restore-tmp`);
-      Deno.writeFileSync(t.tmp, new Uint8Array(0));
+      const len = t.entry.Length ?? 0;
+      if (len === 0) {
+        Deno.writeFileSync(t.target, new Uint8Array(0));
+        t.done = true;
+        result.restoredFiles++;
+        result.verifiedFiles++;
+        applyNow.push(t);
+      } else if (len <= settings.blocksize) {
+        t.single = true;
+      } else {
+        // Larger files are written to a temporary name beside the target, renamed only once
+        // verified: a failed restore never leaves a damaged file under the real name, nor
+        // destroys the old one.
+        t.tmp = join(dirname(t.target), `.${crypto.randomUUID().slice(0, 8)}.restore-tmp`);
+        Deno.writeFileSync(t.tmp, new Uint8Array(0));
+      }
     }
     const plan = db.db.prepare(
       `SELECT rf.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V, v.Name AS Name,
@@ -476,6 +491,22 @@ async function restoreFileset(
           );
           continue;
         }
+        const t = todo[row.F];
+        if (t.single) {
+          // The block is the whole file: check it against the file hash before writing anything.
+          if (!equalBytes(createHash("sha256").update(data).digest(), t.entry.FullHash!)) {
+            failed.add(row.F);
+            continue;
+          }
+          Deno.writeFileSync(t.target, data);
+          t.done = true;
+          result.restoredFiles++;
+          result.verifiedFiles++;
+          result.sizeRestored += data.length;
+          bytesDone += data.length;
+          applyNow.push(t);
+          continue;
+        }
         let f = openFiles.get(row.F);
         if (!f) {
           if (openFiles.size >= 64) closeAll();
@@ -498,9 +529,10 @@ async function restoreFileset(
     // 5. Verify every file by size and hash.
     for (let i = 0; i < todo.length; i++) {
       const t = todo[i];
-      if (failed.has(i)) {
-        Deno.removeSync(t.tmp!);
-        logger.error(`Failed to restore ${t.entry.Path}: some of its data could not be read`);
+      if (t.done) continue;
+      if (failed.has(i) || t.single) {
+        if (t.tmp) Deno.removeSync(t.tmp);
+        logger.error(`Failed to restore ${t.entry.Path}: some of its data is missing or damaged`);
         continue;
       }
       if (verify) {
@@ -622,8 +654,9 @@ async function loadMetadata(
   settings: FormatSettings,
   targets: Target[],
   logger: Logger,
-): Promise<Map<number, Map<string, string>>> {
-  const out = new Map<number, Map<string, string>>();
+): Promise<{ get(id: number): Map<string, string> | undefined }> {
+  // Raw blobs only (a few hundred bytes each); decoded when applied, so memory stays small.
+  const raw = new Map<number, Uint8Array>();
   db.db.exec(
     "DROP TABLE IF EXISTS temp.RestoreMeta; CREATE TEMP TABLE RestoreMeta(BlocksetID INTEGER PRIMARY KEY)",
   );
@@ -683,20 +716,21 @@ async function loadMetadata(
     }
   }
   for (const [b, list] of parts) {
-    try {
-      const total = list.reduce((n, p) => n + p.length, 0);
-      const buf = new Uint8Array(total);
-      let o = 0;
-      for (const p of list) {
-        buf.set(p, o);
-        o += p.length;
-      }
-      out.set(b, decodeMetadata(buf));
-    } catch (err) {
-      logger.warn(`Metadata could not be read: ${(err as Error).message}`);
-    }
+    raw.set(b, list.length === 1 ? list[0] : concatBytes(list));
   }
-  return out;
+  parts.clear();
+  return {
+    get(id: number) {
+      const blob = raw.get(id);
+      if (!blob) return undefined;
+      try {
+        return decodeMetadata(blob);
+      } catch (err) {
+        logger.warn(`Metadata could not be read: ${(err as Error).message}`);
+        return undefined;
+      }
+    },
+  };
 }
 
 function applyMetadata(
