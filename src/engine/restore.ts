@@ -228,6 +228,42 @@ function selectionFilter(
   };
 }
 
+/** Kinds in the temporary RestoreTarget table. */
+const KIND_FILE = 0;
+const KIND_FOLDER = 1;
+const KIND_SYMLINK = 2;
+
+interface TargetRow {
+  ID: number;
+  Kind: number;
+  Path: string;
+  Target: string;
+  BlocksetID: number;
+  Length: number;
+  FullHash: Uint8Array | null;
+  MetaBlocksetID: number;
+  Tmp: string | null;
+}
+
+interface PlanRow {
+  F: number;
+  Idx: number;
+  Hash: Uint8Array;
+  Size: number;
+  V: number;
+  Name: string | null;
+  VSize: number | null;
+  VHash: string | null;
+  Target: string;
+  Tmp: string | null;
+  Length: number;
+  FullHash: Uint8Array;
+}
+
+/**
+ * Restores one fileset. Every per-file fact lives in a temporary table, not in JavaScript
+ * objects, so memory stays flat however many files the version holds.
+ */
 async function restoreFileset(
   session: Session,
   db: LocalDatabase,
@@ -259,56 +295,51 @@ async function restoreFileset(
     durationMs: 0,
     exitCode: 0,
   };
+  const sql = db.db;
+  sql.exec(`DROP TABLE IF EXISTS temp.RestoreTarget;
+    CREATE TEMP TABLE RestoreTarget(ID INTEGER PRIMARY KEY, Kind INTEGER NOT NULL, Path TEXT NOT NULL,
+      Target TEXT, BlocksetID INTEGER, Length INTEGER, FullHash BLOB, MetaBlocksetID INTEGER,
+      Tmp TEXT, Done INTEGER NOT NULL DEFAULT 0);
+    DROP TABLE IF EXISTS temp.RestoreMeta;
+    CREATE TEMP TABLE RestoreMeta(BlocksetID INTEGER PRIMARY KEY, Data BLOB);`);
 
-  // 1. Select entries and compute targets.
-  const chosen: { e: EntryRow; seg: string[]; kind: Target["kind"] }[] = [];
+  // 1. Select entries; find the longest folder prefix they share.
+  let common: string[] | undefined;
+  let count = 0;
+  const ins = sql.prepare(
+    `INSERT INTO temp.RestoreTarget(Kind, Path, BlocksetID, Length, FullHash, MetaBlocksetID)
+     VALUES(?, ?, ?, ?, ?, ?)`,
+  );
+  db.begin();
   for (const e of filesetEntries(db, fileset.ID)) {
     const kind = e.BlocksetID === FOLDER_BLOCKSET_ID
-      ? "folder"
+      ? KIND_FOLDER
       : e.BlocksetID === SYMLINK_BLOCKSET_ID
-      ? "symlink"
-      : "file";
-    if (!selected(e.Path, kind === "folder")) continue;
+      ? KIND_SYMLINK
+      : KIND_FILE;
+    if (!selected(e.Path, kind === KIND_FOLDER)) continue;
     const { segments } = pathSegments(e.Path);
-    chosen.push({ e, seg: segments, kind });
+    const parent = kind === KIND_FOLDER ? segments : segments.slice(0, -1);
+    if (common === undefined) common = parent;
+    else {
+      let i = 0;
+      while (i < common.length && i < parent.length && common[i] === parent[i]) i++;
+      if (i < common.length) common = common.slice(0, i);
+    }
+    ins.run(kind, e.Path, e.BlocksetID, e.Length ?? 0, e.FullHash, e.MetaBlocksetID);
+    count++;
   }
-  if (chosen.length === 0) {
+  db.commit();
+  if (count === 0) {
     logger.warn("No files matched; nothing was restored");
     result.exitCode = ExitCode.Warnings;
     return result;
   }
-  let root: string;
-  let strip = 0;
-  if (restorePath) {
-    root = resolve(restorePath);
-    if (!opts.bool("dont-compress-restore-paths")) {
-      // Strip the longest folder prefix shared by every selected entry.
-      const parents = chosen.map((c) => c.kind === "folder" ? c.seg : c.seg.slice(0, -1));
-      let common = parents[0].length;
-      for (const p of parents) {
-        let i = 0;
-        while (i < common && i < p.length && p[i] === parents[0][i]) i++;
-        common = i;
-      }
-      strip = common;
-    }
-  } else {
-    root = sep;
-  }
-  const targets: Target[] = [];
-  for (const c of chosen) {
-    const rel = c.seg.slice(strip);
-    if (rel.length === 0 && c.kind !== "folder") continue;
-    const target = rel.length ? join(root, ...rel) : root;
-    if (target !== root && !target.startsWith(root.endsWith(sep) ? root : root + sep)) {
-      throw new UserError(`Refusing to restore "${c.e.Path}" outside ${root}`, {
-        code: "HostilePath",
-      });
-    }
-    targets.push({ entry: c.e, kind: c.kind, target });
-  }
+  const root = restorePath ? resolve(restorePath) : sep;
+  const strip = restorePath && !opts.bool("dont-compress-restore-paths") ? common!.length : 0;
   Deno.mkdirSync(root, { recursive: true });
   const realRoot = Deno.realPathSync(root);
+  const rootPrefix = root.endsWith(sep) ? root : root + sep;
 
   // 2. Folders (and parents of files), checking that no component is a symlink.
   const safeDirs = new Set<string>();
@@ -334,110 +365,115 @@ async function restoreFileset(
         });
       }
       if (!st) Deno.mkdirSync(cur);
+      if (restorePath && !Deno.realPathSync(cur).startsWith(realRoot)) {
+        throw new UserError(`Refusing to restore into ${cur}: it resolves outside ${root}`, {
+          code: "HostilePath",
+        });
+      }
       safeDirs.add(cur);
-    }
-    if (restorePath && !Deno.realPathSync(dir).startsWith(realRoot)) {
-      throw new UserError(`Refusing to restore into ${dir}: it resolves outside ${root}`, {
-        code: "HostilePath",
-      });
     }
     safeDirs.add(dir);
   };
-  for (const t of targets) {
-    if (t.kind === "folder") {
-      ensureDir(t.target);
-      result.restoredFolders++;
+  const targetOf = (path: string): string | undefined => {
+    const rel = pathSegments(path).segments.slice(strip);
+    const target = rel.length ? join(root, ...rel) : root;
+    if (target !== root && !target.startsWith(rootPrefix)) {
+      throw new UserError(`Refusing to restore "${path}" outside ${root}`, { code: "HostilePath" });
     }
-  }
+    return target;
+  };
 
-  // 3. Decide per file: skip identical, overwrite, or a new name.
-  const files = targets.filter((t) => t.kind === "file");
-  const todo: Target[] = [];
-  const applyNow: Target[] = [];
+  // 3. Targets: folders are created; files are checked against what is already there.
+  const setTarget = sql.prepare("UPDATE temp.RestoreTarget SET Target=?, Tmp=?, Done=? WHERE ID=?");
   let bytesTotal = 0;
-  for (const t of files) {
-    ensureDir(dirname(t.target));
+  const applyIds: number[] = [];
+  let filesTotal = 0;
+  db.begin();
+  for (
+    const r of sql.prepare("SELECT * FROM temp.RestoreTarget ORDER BY ID").iterate() as Iterable<
+      TargetRow
+    >
+  ) {
+    let target = targetOf(r.Path)!;
+    if (r.Kind === KIND_FOLDER) {
+      ensureDir(target);
+      result.restoredFolders++;
+      setTarget.run(target, null, 1, r.ID);
+      continue;
+    }
+    if (target === root) continue;
+    ensureDir(dirname(target));
+    if (r.Kind === KIND_SYMLINK) {
+      setTarget.run(target, null, 0, r.ID);
+      continue;
+    }
+    filesTotal++;
     let st: Deno.FileInfo | undefined;
     try {
-      st = Deno.lstatSync(t.target);
+      st = Deno.lstatSync(target);
     } catch { /* missing */ }
     if (st) {
       if (st.isSymlink || st.isDirectory) {
-        if (!overwrite) {
-          t.target = freeName(t.target, fileset.Timestamp);
-        } else {
-          Deno.removeSync(t.target, { recursive: false });
-        }
-      } else if (st.size === t.entry.Length && await fileHashEquals(t.target, t.entry.FullHash!)) {
+        if (!overwrite) target = freeName(target, fileset.Timestamp);
+        else Deno.removeSync(target, { recursive: false });
+      } else if (st.size === r.Length && await fileHashEquals(target, r.FullHash!)) {
         result.skippedIdentical++;
         result.restoredFiles++;
-        applyNow.push(t);
+        setTarget.run(target, null, 2, r.ID);
+        applyIds.push(r.ID);
         continue;
-      } else if (!overwrite) {
-        t.target = freeName(t.target, fileset.Timestamp);
-      }
+      } else if (!overwrite) target = freeName(target, fileset.Timestamp);
     }
-    todo.push(t);
-    bytesTotal += t.entry.Length ?? 0;
+    bytesTotal += r.Length;
+    if (r.Length === 0) {
+      if (!equalBytes(r.FullHash!, EMPTY_SHA256)) {
+        logger.error(
+          `Failed to restore ${r.Path}: the backup says it is empty but has a content hash`,
+        );
+        setTarget.run(target, null, 3, r.ID);
+        continue;
+      }
+      Deno.writeFileSync(target, new Uint8Array(0));
+      result.restoredFiles++;
+      result.verifiedFiles++;
+      setTarget.run(target, null, 2, r.ID);
+      continue;
+    }
+    // One-block files are verified in memory and written in one go. Larger files are written to
+    // a temporary name beside the target and renamed only once verified: a failed restore never
+    // leaves a damaged file under the real name, nor destroys the old one.
+    const tmp = r.Length > settings.blocksize
+      ? join(dirname(target), `.${crypto.randomUUID().slice(0, 8)}.restore-tmp`)
+      : null;
+    if (tmp) Deno.writeFileSync(tmp, new Uint8Array(0));
+    setTarget.run(target, tmp, 0, r.ID);
   }
+  db.commit();
 
   // 4. Write blocks, one dblock at a time.
-  db.db.exec(
-    "DROP TABLE IF EXISTS temp.RestoreFile; CREATE TEMP TABLE RestoreFile(ID INTEGER PRIMARY KEY, BlocksetID INTEGER, Target TEXT)",
-  );
-  const ins = db.db.prepare("INSERT INTO temp.RestoreFile(ID, BlocksetID, Target) VALUES(?, ?, ?)");
-  todo.forEach((t, i) => ins.run(i, t.entry.BlocksetID, t.target));
   let bytesDone = 0;
+  const failed = new Set<number>();
+  const done = new Set<number>();
   try {
-    for (const t of todo) {
-      const len = t.entry.Length ?? 0;
-      if (len === 0) {
-        Deno.writeFileSync(t.target, new Uint8Array(0));
-        t.done = true;
-        result.restoredFiles++;
-        result.verifiedFiles++;
-        applyNow.push(t);
-      } else if (len <= settings.blocksize) {
-        t.single = true;
-      } else {
-        // Larger files are written to a temporary name beside the target, renamed only once
-        // verified: a failed restore never leaves a damaged file under the real name, nor
-        // destroys the old one.
-        t.tmp = join(dirname(t.target), `.${crypto.randomUUID().slice(0, 8)}.restore-tmp`);
-        Deno.writeFileSync(t.tmp, new Uint8Array(0));
-      }
-    }
-    const plan = db.db.prepare(
-      `SELECT rf.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V, v.Name AS Name,
-         v.Size AS VSize, v.Hash AS VHash
-       FROM temp.RestoreFile rf JOIN BlocksetEntry be ON be.BlocksetID = rf.BlocksetID
+    const plan = sql.prepare(
+      `SELECT rt.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V,
+         v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, rt.Target AS Target, rt.Tmp AS Tmp,
+         rt.Length AS Length, rt.FullHash AS FullHash
+       FROM temp.RestoreTarget rt JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID
        JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
-       ORDER BY b.VolumeID, rf.ID, be.Idx`,
+       WHERE rt.Kind = ${KIND_FILE} AND rt.Done = 0
+       ORDER BY b.VolumeID, rt.ID, be.Idx`,
     );
     let curVol = -2;
     let zip: ZipReader | undefined;
     let zipPath = "";
-    const failed = new Set<number>();
     const openFiles = new Map<number, Deno.FsFile>();
     const closeAll = () => {
       for (const f of openFiles.values()) f.close();
       openFiles.clear();
     };
     try {
-      for (
-        const row of plan.iterate() as Iterable<
-          {
-            F: number;
-            Idx: number;
-            Hash: Uint8Array;
-            Size: number;
-            V: number;
-            Name: string | null;
-            VSize: number | null;
-            VHash: string | null;
-          }
-        >
-      ) {
+      for (const row of plan.iterate() as Iterable<PlanRow>) {
         if (failed.has(row.F)) continue;
         if (row.V !== curVol) {
           closeAll();
@@ -449,16 +485,16 @@ async function restoreFileset(
           curVol = row.V;
           if (!row.Name) {
             failed.add(row.F);
-            logger.error(`${todo[row.F].entry.Path}: a block of this file is in no known volume`);
             continue;
           }
           progress({
             operation: "Restore",
-            phase: "Downloading " + row.Name,
+            phase: "Restoring files",
             filesDone: result.restoredFiles,
-            filesTotal: files.length,
+            filesTotal,
             bytesDone,
             bytesTotal,
+            current: row.Name,
           });
           try {
             zipPath = await fetchVolume(session, settings, row.Name, {
@@ -484,33 +520,27 @@ async function restoreFileset(
           if (data.length !== row.Size) throw new Error("wrong block size");
         } catch (err) {
           failed.add(row.F);
-          logger.error(
-            `${todo[row.F].entry.Path}: block missing or damaged in ${row.Name}: ${
-              (err as Error).message
-            }`,
-          );
+          logger.error(`A block is missing or damaged in ${row.Name}: ${(err as Error).message}`);
           continue;
         }
-        const t = todo[row.F];
-        if (t.single) {
+        if (row.Tmp === null) {
           // The block is the whole file: check it against the file hash before writing anything.
-          if (!equalBytes(createHash("sha256").update(data).digest(), t.entry.FullHash!)) {
+          if (!equalBytes(createHash("sha256").update(data).digest(), row.FullHash)) {
             failed.add(row.F);
             continue;
           }
-          Deno.writeFileSync(t.target, data);
-          t.done = true;
+          Deno.writeFileSync(row.Target, data);
+          done.add(row.F);
           result.restoredFiles++;
           result.verifiedFiles++;
           result.sizeRestored += data.length;
           bytesDone += data.length;
-          applyNow.push(t);
           continue;
         }
         let f = openFiles.get(row.F);
         if (!f) {
           if (openFiles.size >= 64) closeAll();
-          f = Deno.openSync(todo[row.F].tmp!, { write: true });
+          f = Deno.openSync(row.Tmp, { write: true });
           openFiles.set(row.F, f);
         }
         f.seekSync(row.Idx * settings.blocksize, Deno.SeekMode.Start);
@@ -526,37 +556,45 @@ async function restoreFileset(
       }
     }
 
-    // 5. Verify every file by size and hash.
-    for (let i = 0; i < todo.length; i++) {
-      const t = todo[i];
-      if (t.done) continue;
-      if (failed.has(i) || t.single) {
-        if (t.tmp) Deno.removeSync(t.tmp);
-        logger.error(`Failed to restore ${t.entry.Path}: some of its data is missing or damaged`);
+    // 5. Verify the larger files by size and hash, then move them into place.
+    for (
+      const r of sql.prepare(
+        `SELECT * FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} AND Done = 0 ORDER BY ID`,
+      ).iterate() as Iterable<TargetRow>
+    ) {
+      if (done.has(r.ID)) continue;
+      if (failed.has(r.ID) || r.Tmp === null) {
+        if (r.Tmp) Deno.removeSync(r.Tmp);
+        logger.error(`Failed to restore ${r.Path}: some of its data is missing or damaged`);
+        failed.add(r.ID);
         continue;
       }
       if (verify) {
-        const size = Deno.statSync(t.tmp!).size;
-        if (size !== t.entry.Length || !(await fileHashEquals(t.tmp!, t.entry.FullHash!))) {
-          Deno.removeSync(t.tmp!);
+        const size = Deno.statSync(r.Tmp).size;
+        if (size !== r.Length || !(await fileHashEquals(r.Tmp, r.FullHash!))) {
+          Deno.removeSync(r.Tmp);
+          failed.add(r.ID);
           logger.error(
-            `Failed to restore ${t.entry.Path}: the restored content does not match the backup ` +
-              `(size ${size}, expected ${t.entry.Length})`,
+            `Failed to restore ${r.Path}: the restored content does not match the backup ` +
+              `(size ${size}, expected ${r.Length})`,
           );
           continue;
         }
         result.verifiedFiles++;
       }
-      Deno.renameSync(t.tmp!, t.target);
+      Deno.renameSync(r.Tmp, r.Target);
+      done.add(r.ID);
       result.restoredFiles++;
-      result.sizeRestored += t.entry.Length ?? 0;
-      applyNow.push(t);
+      result.sizeRestored += r.Length;
     }
   } finally {
     // After an error (or a stop), no temporary file is left behind.
-    for (const t of todo) {
+    for (
+      const r of sql.prepare("SELECT Tmp FROM temp.RestoreTarget WHERE Tmp IS NOT NULL")
+        .iterate() as Iterable<{ Tmp: string }>
+    ) {
       try {
-        if (t.tmp) Deno.removeSync(t.tmp);
+        Deno.removeSync(r.Tmp);
       } catch { /* already renamed or removed */ }
     }
   }
@@ -564,47 +602,79 @@ async function restoreFileset(
     operation: "Restore",
     phase: "Applying metadata",
     filesDone: result.restoredFiles,
-    filesTotal: files.length,
+    filesTotal,
     bytesDone,
     bytesTotal,
   });
 
   // 6. Metadata: files, then symlinks, then folders deepest first.
-  const metaOf = await loadMetadata(session, db, settings, targets, logger);
+  await loadMetadata(session, db, settings, logger);
+  const metaOf = sql.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID=?");
+  const meta = (id: number): Map<string, string> | undefined => {
+    const r = metaOf.get(id) as { Data: Uint8Array | null } | undefined;
+    if (!r?.Data) return undefined;
+    try {
+      return decodeMetadata(r.Data);
+    } catch (err) {
+      logger.warn(`Metadata could not be read: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const applyIdSet = new Set(applyIds);
+  for (
+    const r of sql.prepare(
+      `SELECT ID, Target, MetaBlocksetID FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} AND Done = 2`,
+    ).iterate() as Iterable<TargetRow>
+  ) {
+    done.add(r.ID);
+  }
   if (!skipMeta) {
-    for (const t of applyNow) {
-      applyMetadata(t, metaOf.get(t.entry.MetaBlocksetID), restorePerms, logger);
+    for (
+      const r of sql.prepare(
+        `SELECT ID, Target, MetaBlocksetID FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} ORDER BY ID`,
+      ).iterate() as Iterable<TargetRow>
+    ) {
+      if (done.has(r.ID) || applyIdSet.has(r.ID)) {
+        applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
+      }
     }
   }
-  for (const t of targets.filter((t) => t.kind === "symlink")) {
-    const meta = metaOf.get(t.entry.MetaBlocksetID);
-    const target = meta?.get("CoreSymlinkTarget");
-    if (target === undefined) {
-      logger.warn(`${t.entry.Path}: the symbolic link has no target recorded; skipped`);
+  for (
+    const r of sql.prepare(
+      `SELECT * FROM temp.RestoreTarget WHERE Kind = ${KIND_SYMLINK} AND Target IS NOT NULL`,
+    ).iterate() as Iterable<TargetRow>
+  ) {
+    const linkTarget = meta(r.MetaBlocksetID)?.get("CoreSymlinkTarget");
+    if (linkTarget === undefined) {
+      logger.warn(`${r.Path}: the symbolic link has no target recorded; skipped`);
       continue;
     }
-    ensureDir(dirname(t.target));
+    let target = r.Target;
+    ensureDir(dirname(target));
     try {
-      const st = Deno.lstatSync(t.target);
+      const st = Deno.lstatSync(target);
       if (!overwrite) {
-        if (st.isSymlink && Deno.readLinkSync(t.target) === target) {
+        if (st.isSymlink && Deno.readLinkSync(target) === linkTarget) {
           result.restoredSymlinks++;
           continue;
         }
-        t.target = freeName(t.target, fileset.Timestamp);
-      } else Deno.removeSync(t.target);
+        target = freeName(target, fileset.Timestamp);
+      } else Deno.removeSync(target);
     } catch { /* missing */ }
-    Deno.symlinkSync(target, t.target);
+    Deno.symlinkSync(linkTarget, target);
     result.restoredSymlinks++;
   }
   if (!skipMeta) {
-    const folders = targets.filter((t) => t.kind === "folder").sort((a, b) =>
-      b.target.length - a.target.length
-    );
-    for (const t of folders) {
-      applyMetadata(t, metaOf.get(t.entry.MetaBlocksetID), restorePerms, logger);
+    for (
+      const r of sql.prepare(
+        `SELECT Target, MetaBlocksetID FROM temp.RestoreTarget WHERE Kind = ${KIND_FOLDER}
+         ORDER BY length(Target) DESC`,
+      ).iterate() as Iterable<TargetRow>
+    ) {
+      applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
     }
   }
+  sql.exec("DROP TABLE IF EXISTS temp.RestoreTarget; DROP TABLE IF EXISTS temp.RestoreMeta;");
   result.exitCode = result.errors.length
     ? ExitCode.Errors
     : result.warnings.length
@@ -612,6 +682,8 @@ async function restoreFileset(
     : ExitCode.Success;
   return result;
 }
+
+const EMPTY_SHA256 = createHash("sha256").update(new Uint8Array(0)).digest();
 
 /** A free name for a file that must not be overwritten: `name.yyyy-MM-dd[ (n)].ext`. */
 function freeName(target: string, versionTime: number): string {
@@ -647,39 +719,42 @@ async function fileHashEquals(path: string, expected: Uint8Array): Promise<boole
   return equalBytes(h.digest(), expected);
 }
 
-/** Reads the metadata blobs of the given entries (one download per dblock that holds them). */
+/**
+ * Reads the metadata blobs of every selected entry into temp.RestoreMeta (one download per dblock
+ * that holds them).
+ */
 async function loadMetadata(
   session: Session,
   db: LocalDatabase,
   settings: FormatSettings,
-  targets: Target[],
   logger: Logger,
-): Promise<{ get(id: number): Map<string, string> | undefined }> {
-  // Raw blobs only (a few hundred bytes each); decoded when applied, so memory stays small.
-  const raw = new Map<number, Uint8Array>();
-  db.db.exec(
-    "DROP TABLE IF EXISTS temp.RestoreMeta; CREATE TEMP TABLE RestoreMeta(BlocksetID INTEGER PRIMARY KEY)",
+): Promise<void> {
+  const sql = db.db;
+  sql.exec(
+    "INSERT OR IGNORE INTO temp.RestoreMeta(BlocksetID) SELECT DISTINCT MetaBlocksetID FROM temp.RestoreTarget",
   );
-  const ins = db.db.prepare("INSERT OR IGNORE INTO temp.RestoreMeta(BlocksetID) VALUES(?)");
-  for (const t of targets) ins.run(t.entry.MetaBlocksetID);
-  const rows = db.db.prepare(
-    `SELECT rm.BlocksetID AS B, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash
+  const rows = sql.prepare(
+    `SELECT rm.BlocksetID AS B, be.Idx AS Idx, b.Hash AS Hash, v.Name AS Name,
+       v.Size AS VSize, v.Hash AS VHash
      FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
      JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
      ORDER BY b.VolumeID, rm.BlocksetID, be.Idx`,
-  ).all() as {
+  ).iterate() as Iterable<{
     B: number;
     Idx: number;
     Hash: Uint8Array;
-    Size: number;
     Name: string | null;
     VSize: number | null;
     VHash: string | null;
-  }[];
-  const parts = new Map<number, Uint8Array[]>();
+  }>;
+  // ORDER BY makes SQLite sort every row before returning the first, so updating RestoreMeta
+  // while iterating is safe.
+  const getData = sql.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID = ?");
+  const setData = sql.prepare("UPDATE temp.RestoreMeta SET Data = ? WHERE BlocksetID = ?");
   let cur: string | null = null;
   let zip: ZipReader | undefined;
   let zipPath = "";
+  db.begin();
   try {
     for (const r of rows) {
       if (r.Name !== cur) {
@@ -704,37 +779,23 @@ async function loadMetadata(
       if (!zip) continue;
       try {
         const d = zip.read(base64ToUrl(toBase64(r.Hash)));
-        const list = parts.get(r.B) ?? [];
-        list[r.Idx] = d;
-        parts.set(r.B, list);
-      } catch { /* reported below as missing metadata */ }
+        const prev = r.Idx > 0
+          ? (getData.get(r.B) as { Data: Uint8Array | null } | undefined)?.Data
+          : null;
+        setData.run(prev ? concatBytes([prev, d]) : d, r.B);
+      } catch { /* reported as missing metadata when applied */ }
     }
   } finally {
+    db.commit();
     if (zip) {
       zip.close();
       await Deno.remove(zipPath).catch(() => {});
     }
   }
-  for (const [b, list] of parts) {
-    raw.set(b, list.length === 1 ? list[0] : concatBytes(list));
-  }
-  parts.clear();
-  return {
-    get(id: number) {
-      const blob = raw.get(id);
-      if (!blob) return undefined;
-      try {
-        return decodeMetadata(blob);
-      } catch (err) {
-        logger.warn(`Metadata could not be read: ${(err as Error).message}`);
-        return undefined;
-      }
-    },
-  };
 }
 
 function applyMetadata(
-  t: Target,
+  target: string,
   meta: Map<string, string> | undefined,
   perms: boolean,
   logger: Logger,
@@ -742,22 +803,17 @@ function applyMetadata(
   if (!meta) return;
   const m = parsePosixMetadata(meta);
   try {
-    if (perms && m.perm !== undefined) Deno.chmodSync(t.target, m.perm);
+    if (perms && m.perm !== undefined) Deno.chmodSync(target, m.perm);
     if (perms && m.uid !== undefined && m.gid !== undefined && Deno.uid?.() === 0) {
       try {
-        Deno.chownSync(t.target, m.uid, m.gid);
+        Deno.chownSync(target, m.uid, m.gid);
       } catch { /* not permitted: keep the current owner */ }
     }
     if (m.mtimeMs !== undefined && !Number.isNaN(m.mtimeMs)) {
       const d = new Date(m.mtimeMs);
-      Deno.utimeSync(t.target, d, d);
+      Deno.utimeSync(target, d, d);
     }
   } catch (err) {
-    logger.warn(`Could not set the metadata of ${t.target}: ${(err as Error).message}`);
+    logger.warn(`Could not set the metadata of ${target}: ${(err as Error).message}`);
   }
-}
-
-/** Base64 SHA-256 helper for callers that compare restored data. */
-export function sha256File(path: string): string {
-  return toBase64(createHash("sha256").update(Deno.readFileSync(path)).digest());
 }
