@@ -143,3 +143,47 @@ Deno.test("restore a single file by pattern, and a second restore keeps existing
     await cleanup();
   }
 });
+
+Deno.test("restore without a database scans dblocks only when their index file is missing", async () => {
+  const [dir, cleanup] = await tempDir();
+  try {
+    const src = join(dir, "src");
+    makeTree(src);
+    const remote = join(dir, "remote");
+    const opts = new OptionValues({
+      passphrase: "p",
+      dbpath: join(dir, "db.sqlite"),
+      blocksize: "1kb",
+      "dblock-size": "1mb",
+    });
+    await backup({ url: remote, sources: [src], options: opts, filters: noFilters });
+    const names = [...Deno.readDirSync(remote)].map((e) => e.name);
+    const dindex = names.filter((n) => n.includes(".dindex."));
+    const dblocks = names.filter((n) => n.includes(".dblock."));
+    assert.ok(dindex.length >= 1);
+    // With every index present, only the dlist and the indexes are read before the data.
+    const out1 = join(dir, "out1");
+    const r1 = await restore({
+      url: remote,
+      patterns: [],
+      options: opts.with({ "restore-path": out1, "no-local-db": "true" }),
+      filters: noFilters,
+    });
+    assert.equal(r1.exitCode, 0);
+    assert.equal(r1.volumesDownloaded, 1 + dindex.length + dblocks.length);
+    // Without one index, its dblock is scanned, and everything still restores.
+    Deno.removeSync(join(remote, dindex[0]));
+    const out2 = join(dir, "out2");
+    const r2 = await restore({
+      url: remote,
+      patterns: [],
+      options: opts.with({ "restore-path": out2, "no-local-db": "true" }),
+      filters: noFilters,
+    });
+    assert.equal(r2.exitCode, 0, JSON.stringify(r2.errors));
+    assert.equal(r2.volumesDownloaded, 1 + (dindex.length - 1) + 1 + dblocks.length);
+    assert.deepEqual(diffSnapshots(snapshot(src), snapshot(out2)), []);
+  } finally {
+    await cleanup();
+  }
+});
