@@ -246,6 +246,8 @@ interface TargetRow {
 }
 
 interface PlanRow {
+  /** 0: a file block; 1: a metadata block (F is then the metadata blockset). */
+  M: number;
   F: number;
   Idx: number;
   Hash: Uint8Array;
@@ -455,15 +457,53 @@ async function restoreFileset(
   const failed = new Set<number>();
   const done = new Set<number>();
   try {
+    // File blocks and metadata blocks in one pass, volume by volume: each dblock is downloaded
+    // once. Metadata blobs are collected in temp.RestoreMeta (the ORDER BY makes SQLite sort every
+    // row before returning the first, so writing to that table while iterating is safe).
+    sql.exec(
+      "INSERT OR IGNORE INTO temp.RestoreMeta(BlocksetID) SELECT DISTINCT MetaBlocksetID FROM temp.RestoreTarget",
+    );
     const plan = sql.prepare(
-      `SELECT rt.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V,
+      `SELECT 0 AS M, rt.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V,
          v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, rt.Target AS Target, rt.Tmp AS Tmp,
          rt.Length AS Length, rt.FullHash AS FullHash
        FROM temp.RestoreTarget rt JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID
        JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
        WHERE rt.Kind = ${KIND_FILE} AND rt.Done = 0
-       ORDER BY b.VolumeID, rt.ID, be.Idx`,
+       UNION ALL
+       SELECT 1 AS M, rm.BlocksetID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size,
+         b.VolumeID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, '' AS Target,
+         NULL AS Tmp, 0 AS Length, NULL AS FullHash
+       FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
+       JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
+       ORDER BY V, M, F, Idx`,
     );
+    // The volumes in the order the plan visits them, so the next one can be downloaded and
+    // decrypted while the current one is written out.
+    const volumeOrder = sql.prepare(
+      `SELECT DISTINCT v.ID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash
+       FROM Remotevolume v WHERE v.ID IN (
+         SELECT b.VolumeID FROM temp.RestoreTarget rt
+           JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID JOIN Block b ON b.ID = be.BlockID
+           WHERE rt.Kind = ${KIND_FILE} AND rt.Done = 0
+         UNION SELECT b.VolumeID FROM temp.RestoreMeta rm
+           JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID JOIN Block b ON b.ID = be.BlockID)
+       ORDER BY v.ID`,
+    ).all() as { V: number; Name: string; VSize: number | null; VHash: string | null }[];
+    const nextIndex = new Map(volumeOrder.map((v, i) => [v.V, i + 1]));
+    const prefetched = new Map<number, Promise<string>>();
+    const fetchAhead = (i: number) => {
+      const v = volumeOrder[i];
+      if (!v || prefetched.has(v.V)) return;
+      const p = fetchVolume(session, settings, v.Name, {
+        size: v.VSize !== null && v.VSize >= 0 ? v.VSize : undefined,
+        hash: v.VHash ?? undefined,
+      });
+      p.catch(() => {}); // handled when awaited
+      prefetched.set(v.V, p);
+    };
+    const getMeta = sql.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID = ?");
+    const setMeta = sql.prepare("UPDATE temp.RestoreMeta SET Data = ? WHERE BlocksetID = ?");
     let curVol = -2;
     let zip: ZipReader | undefined;
     let zipPath = "";
@@ -472,9 +512,10 @@ async function restoreFileset(
       for (const f of openFiles.values()) f.close();
       openFiles.clear();
     };
+    db.begin();
     try {
       for (const row of plan.iterate() as Iterable<PlanRow>) {
-        if (failed.has(row.F)) continue;
+        if (row.M === 0 && failed.has(row.F)) continue;
         if (row.V !== curVol) {
           closeAll();
           if (zip) {
@@ -484,7 +525,7 @@ async function restoreFileset(
           }
           curVol = row.V;
           if (!row.Name) {
-            failed.add(row.F);
+            if (row.M === 0) failed.add(row.F);
             continue;
           }
           progress({
@@ -497,10 +538,14 @@ async function restoreFileset(
             current: row.Name,
           });
           try {
-            zipPath = await fetchVolume(session, settings, row.Name, {
+            const ahead = prefetched.get(row.V);
+            prefetched.delete(row.V);
+            const fetching = ahead ?? fetchVolume(session, settings, row.Name, {
               size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
               hash: row.VHash ?? undefined,
             });
+            fetchAhead(nextIndex.get(row.V) ?? volumeOrder.length);
+            zipPath = await fetching;
             zip = await ZipReader.open(zipPath);
             result.volumesDownloaded++;
           } catch (err) {
@@ -511,7 +556,7 @@ async function restoreFileset(
         }
         if (req.signal?.aborted) throw req.signal.reason ?? new Error("Restore cancelled");
         if (!zip) {
-          failed.add(row.F);
+          if (row.M === 0) failed.add(row.F);
           continue;
         }
         let data: Uint8Array;
@@ -519,8 +564,16 @@ async function restoreFileset(
           data = zip.read(base64ToUrl(toBase64(row.Hash)));
           if (data.length !== row.Size) throw new Error("wrong block size");
         } catch (err) {
+          if (row.M === 1) continue; // reported as missing metadata when applied
           failed.add(row.F);
           logger.error(`A block is missing or damaged in ${row.Name}: ${(err as Error).message}`);
+          continue;
+        }
+        if (row.M === 1) {
+          const prev = row.Idx > 0
+            ? (getMeta.get(row.F) as { Data: Uint8Array | null } | undefined)?.Data
+            : null;
+          setMeta.run(prev ? concatBytes([prev, data]) : data, row.F);
           continue;
         }
         if (row.Tmp === null) {
@@ -549,6 +602,10 @@ async function restoreFileset(
         bytesDone += data.length;
       }
     } finally {
+      db.commit();
+      for (const p of prefetched.values()) {
+        p.then((path) => Deno.remove(path).catch(() => {}), () => {});
+      }
       closeAll();
       if (zip) {
         zip.close();
@@ -608,7 +665,6 @@ async function restoreFileset(
   });
 
   // 6. Metadata: files, then symlinks, then folders deepest first.
-  await loadMetadata(session, db, settings, logger);
   const metaOf = sql.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID=?");
   const meta = (id: number): Map<string, string> | undefined => {
     const r = metaOf.get(id) as { Data: Uint8Array | null } | undefined;
@@ -717,81 +773,6 @@ async function fileHashEquals(path: string, expected: Uint8Array): Promise<boole
     f.close();
   }
   return equalBytes(h.digest(), expected);
-}
-
-/**
- * Reads the metadata blobs of every selected entry into temp.RestoreMeta (one download per dblock
- * that holds them).
- */
-async function loadMetadata(
-  session: Session,
-  db: LocalDatabase,
-  settings: FormatSettings,
-  logger: Logger,
-): Promise<void> {
-  const sql = db.db;
-  sql.exec(
-    "INSERT OR IGNORE INTO temp.RestoreMeta(BlocksetID) SELECT DISTINCT MetaBlocksetID FROM temp.RestoreTarget",
-  );
-  const rows = sql.prepare(
-    `SELECT rm.BlocksetID AS B, be.Idx AS Idx, b.Hash AS Hash, v.Name AS Name,
-       v.Size AS VSize, v.Hash AS VHash
-     FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
-     JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
-     ORDER BY b.VolumeID, rm.BlocksetID, be.Idx`,
-  ).iterate() as Iterable<{
-    B: number;
-    Idx: number;
-    Hash: Uint8Array;
-    Name: string | null;
-    VSize: number | null;
-    VHash: string | null;
-  }>;
-  // ORDER BY makes SQLite sort every row before returning the first, so updating RestoreMeta
-  // while iterating is safe.
-  const getData = sql.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID = ?");
-  const setData = sql.prepare("UPDATE temp.RestoreMeta SET Data = ? WHERE BlocksetID = ?");
-  let cur: string | null = null;
-  let zip: ZipReader | undefined;
-  let zipPath = "";
-  db.begin();
-  try {
-    for (const r of rows) {
-      if (r.Name !== cur) {
-        if (zip) {
-          zip.close();
-          await Deno.remove(zipPath).catch(() => {});
-          zip = undefined;
-        }
-        cur = r.Name;
-        if (!r.Name) continue;
-        try {
-          zipPath = await fetchVolume(session, settings, r.Name, {
-            size: r.VSize !== null && r.VSize >= 0 ? r.VSize : undefined,
-            hash: r.VHash ?? undefined,
-          });
-          zip = await ZipReader.open(zipPath);
-        } catch (err) {
-          if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
-          logger.warn(`Cannot read metadata from ${r.Name}: ${(err as Error).message}`);
-        }
-      }
-      if (!zip) continue;
-      try {
-        const d = zip.read(base64ToUrl(toBase64(r.Hash)));
-        const prev = r.Idx > 0
-          ? (getData.get(r.B) as { Data: Uint8Array | null } | undefined)?.Data
-          : null;
-        setData.run(prev ? concatBytes([prev, d]) : d, r.B);
-      } catch { /* reported as missing metadata when applied */ }
-    }
-  } finally {
-    db.commit();
-    if (zip) {
-      zip.close();
-      await Deno.remove(zipPath).catch(() => {});
-    }
-  }
 }
 
 function applyMetadata(
