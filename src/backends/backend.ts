@@ -35,6 +35,11 @@ export interface Backend {
   /** Checks that the destination can be reached and listed. */
   test(): Promise<void>;
   quota?(): Promise<Quota | undefined>;
+  /**
+   * For destinations that are local folders: the path of `name` for reading in place, which
+   * saves a copy. Undefined when the backend cannot offer it.
+   */
+  localPath?(name: string): string | undefined;
   close(): Promise<void>;
 }
 

@@ -78,6 +78,10 @@ export class FileBackend implements Backend {
     await this.list();
   }
 
+  localPath(name: string): string {
+    return join(this.folder, name);
+  }
+
   quota(): Promise<Quota | undefined> {
     return Promise.resolve(undefined);
   }

@@ -54,9 +54,9 @@ export async function sealVolume(
 }
 
 /**
- * Downloads a remote volume and returns the path of the plain zip. Checks size and hash when
- * they are known. Throws IntegrityError naming the file on any mismatch, and a UserError that
- * says so when the passphrase is wrong.
+ * Downloads a remote volume and returns the path of the plain zip (a temp file the caller
+ * removes). Checks size and hash when they are known. Throws IntegrityError naming the file on any
+ * mismatch, and a UserError that says so when the passphrase is wrong.
  */
 export async function fetchVolume(
   session: Session,
@@ -64,66 +64,92 @@ export async function fetchVolume(
   name: string,
   expected?: { size?: number; hash?: string },
 ): Promise<string> {
-  const local = session.tempFile(".download");
-  try {
-    await session.backend.get(name, local);
-  } catch (err) {
-    await Deno.remove(local).catch(() => {});
-    if (err instanceof FileMissingError) {
-      throw new UserError(
-        `The remote file ${name} is missing. Run "repair" to rebuild what can be rebuilt, ` +
-          `or "list-broken-files" to see which files are affected.`,
-        { code: "RemoteFileMissing", cause: err },
-      );
-    }
-    throw err;
-  }
-  if (expected && (expected.size !== undefined || expected.hash !== undefined)) {
-    const got = await hashFile(local);
-    if (expected.size !== undefined && expected.size >= 0 && got.size !== expected.size) {
-      await Deno.remove(local).catch(() => {});
-      throw new IntegrityError(
-        `The remote file ${name} has ${got.size} bytes but ${expected.size} were recorded: it is ` +
-          `truncated or was changed. Run "repair" or restore from the other files.`,
-        "RemoteFileSizeMismatch",
-      );
-    }
-    if (expected.hash && got.hash !== expected.hash) {
-      await Deno.remove(local).catch(() => {});
-      throw new IntegrityError(
-        `The remote file ${name} does not have the recorded hash: it is corrupt or was changed.`,
-        "RemoteFileHashMismatch",
-      );
-    }
-  }
   const encrypted = /\.aes$/i.test(name);
-  if (!encrypted) return local;
-  if (settings.passphrase === undefined) {
-    await Deno.remove(local).catch(() => {});
+  if (encrypted && settings.passphrase === undefined) {
     throw new UserError(
       `The remote file ${name} is encrypted: give the passphrase with --passphrase or PASSPHRASE`,
       { code: "PassphraseMissing", exitCode: 100 },
     );
   }
-  const plain = session.tempFile(".zip");
+  // A local destination is read in place; others are downloaded to the temp folder first.
+  let local = session.backend.localPath?.(name);
+  let downloaded = false;
+  if (local !== undefined) {
+    try {
+      Deno.statSync(local);
+    } catch {
+      throw missing(name);
+    }
+  } else {
+    local = session.tempFile(".download");
+    downloaded = true;
+    try {
+      await session.backend.get(name, local);
+    } catch (err) {
+      await Deno.remove(local).catch(() => {});
+      if (err instanceof FileMissingError) throw missing(name, err);
+      throw err;
+    }
+  }
+  const cleanup = async () => {
+    if (downloaded) await Deno.remove(local!).catch(() => {});
+  };
   try {
-    await decryptFile(local, plain, settings.passphrase);
-  } catch (err) {
-    await Deno.remove(plain).catch(() => {});
-    const kind = (err as { kind?: string }).kind;
-    if (kind === "bad-password") {
-      throw new UserError(
-        `Cannot decrypt ${name}: the passphrase is wrong (or the file is damaged). ` +
-          `Check --passphrase and try again.`,
-        { code: "WrongPassphrase", cause: err },
+    const size = Deno.statSync(local).size;
+    if (expected?.size !== undefined && expected.size >= 0 && size !== expected.size) {
+      throw new IntegrityError(
+        `The remote file ${name} has ${size} bytes but ${expected.size} were recorded: it is ` +
+          `truncated or was changed. Run "repair" or restore from the other files.`,
+        "RemoteFileSizeMismatch",
       );
     }
-    throw new IntegrityError(
-      `The remote file ${name} is damaged and cannot be decrypted: ${(err as Error).message}`,
-      "RemoteFileCorrupt",
-    );
+    if (!encrypted) {
+      if (expected?.hash && (await hashFile(local)).hash !== expected.hash) throw badHash(name);
+      if (downloaded) return local;
+      const copy = session.tempFile(".zip");
+      await Deno.copyFile(local, copy);
+      return copy;
+    }
+    const plain = session.tempFile(".zip");
+    let r: { inputSha256?: string };
+    try {
+      r = await decryptFile(local, plain, settings.passphrase!, { hashInput: !!expected?.hash });
+    } catch (err) {
+      await Deno.remove(plain).catch(() => {});
+      const kind = (err as { kind?: string }).kind;
+      if (kind === "bad-password") {
+        throw new UserError(
+          `Cannot decrypt ${name}: the passphrase is wrong (or the file is damaged). ` +
+            `Check --passphrase and try again.`,
+          { code: "WrongPassphrase", cause: err },
+        );
+      }
+      throw new IntegrityError(
+        `The remote file ${name} is damaged and cannot be decrypted: ${(err as Error).message}`,
+        "RemoteFileCorrupt",
+      );
+    }
+    if (expected?.hash && r.inputSha256 !== expected.hash) {
+      await Deno.remove(plain).catch(() => {});
+      throw badHash(name);
+    }
+    return plain;
   } finally {
-    await Deno.remove(local).catch(() => {});
+    await cleanup();
   }
-  return plain;
+}
+
+function missing(name: string, cause?: unknown): UserError {
+  return new UserError(
+    `The remote file ${name} is missing. Run "repair" to rebuild what can be rebuilt, ` +
+      `or "list-broken-files" to see which files are affected.`,
+    { code: "RemoteFileMissing", cause },
+  );
+}
+
+function badHash(name: string): IntegrityError {
+  return new IntegrityError(
+    `The remote file ${name} does not have the recorded hash: it is corrupt or was changed.`,
+    "RemoteFileHashMismatch",
+  );
 }

@@ -522,8 +522,8 @@ export async function decryptFile(
   inPath: string,
   outPath: string,
   password: string,
-  opts: { chunkSize?: number } = {},
-): Promise<{ size: number }> {
+  opts: { chunkSize?: number; hashInput?: boolean } = {},
+): Promise<{ size: number; inputSha256?: string }> {
   const chunk = opts.chunkSize ?? CHUNK;
   if (chunk <= 0 || chunk % 16 !== 0) {
     throw new Error("chunkSize must be a positive multiple of 16");
@@ -546,6 +546,9 @@ export async function decryptFile(
     const { iv2, key2 } = unlock(h, password, inPath);
     const dec = await ChainedDecryptor.create(key2, iv2);
     const mac = createHmac("sha256", key2);
+    // With hashInput, the SHA-256 of the encrypted file is computed on the way, in file order.
+    const inHash = opts.hashInput ? createHash("sha256") : undefined;
+    inHash?.update(head.subarray(0, h.dataStart));
 
     output = await Deno.open(outPath, { write: true, create: true, truncate: true });
     created = true;
@@ -566,6 +569,7 @@ export async function decryptFile(
       // Decryption runs off the main thread while we hash this chunk and write the previous one.
       const job = quiet(dec.update(buf, len));
       mac.update(buf.subarray(0, len));
+      inHash?.update(buf.subarray(0, len));
       if (pending !== null) {
         const pt = new Uint8Array(await pending);
         await writeAll(output, pt);
@@ -584,6 +588,10 @@ export async function decryptFile(
     output.close();
     output = null;
     input.close();
+    if (inHash) {
+      inHash.update(tail);
+      return { size, inputSha256: inHash.digest("base64") };
+    }
     return { size };
   } catch (e) {
     try {
