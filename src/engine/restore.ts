@@ -27,7 +27,7 @@ import {
   type FilesetRow,
 } from "../db/filesets.ts";
 import { databasePathFor, type FormatSettings, formatSettings, Session } from "./session.ts";
-import { fetchVolume } from "./remote_volumes.ts";
+import { type OpenedVolume, openVolume } from "./remote_volumes.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
 
 /** What a restore did. */
@@ -491,11 +491,11 @@ async function restoreFileset(
        ORDER BY v.ID`,
     ).all() as { V: number; Name: string; VSize: number | null; VHash: string | null }[];
     const nextIndex = new Map(volumeOrder.map((v, i) => [v.V, i + 1]));
-    const prefetched = new Map<number, Promise<string>>();
+    const prefetched = new Map<number, Promise<OpenedVolume>>();
     const fetchAhead = (i: number) => {
       const v = volumeOrder[i];
       if (!v || prefetched.has(v.V)) return;
-      const p = fetchVolume(session, settings, v.Name, {
+      const p = openVolume(session, settings, v.Name, {
         size: v.VSize !== null && v.VSize >= 0 ? v.VSize : undefined,
         hash: v.VHash ?? undefined,
       });
@@ -506,7 +506,7 @@ async function restoreFileset(
     const setMeta = sql.prepare("UPDATE temp.RestoreMeta SET Data = ? WHERE BlocksetID = ?");
     let curVol = -2;
     let zip: ZipReader | undefined;
-    let zipPath = "";
+    let opened: OpenedVolume | undefined;
     const openFiles = new Map<number, Deno.FsFile>();
     const closeAll = () => {
       for (const f of openFiles.values()) f.close();
@@ -519,9 +519,9 @@ async function restoreFileset(
         if (row.V !== curVol) {
           closeAll();
           if (zip) {
-            zip.close();
-            await Deno.remove(zipPath).catch(() => {});
+            await opened?.close();
             zip = undefined;
+            opened = undefined;
           }
           curVol = row.V;
           if (!row.Name) {
@@ -540,13 +540,13 @@ async function restoreFileset(
           try {
             const ahead = prefetched.get(row.V);
             prefetched.delete(row.V);
-            const fetching = ahead ?? fetchVolume(session, settings, row.Name, {
+            const fetching = ahead ?? openVolume(session, settings, row.Name, {
               size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
               hash: row.VHash ?? undefined,
             });
             fetchAhead(nextIndex.get(row.V) ?? volumeOrder.length);
-            zipPath = await fetching;
-            zip = await ZipReader.open(zipPath);
+            opened = await fetching;
+            zip = opened.zip;
             result.volumesDownloaded++;
           } catch (err) {
             if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
@@ -604,12 +604,11 @@ async function restoreFileset(
     } finally {
       db.commit();
       for (const p of prefetched.values()) {
-        p.then((path) => Deno.remove(path).catch(() => {}), () => {});
+        p.then((v) => v.close(), () => {});
       }
       closeAll();
       if (zip) {
-        zip.close();
-        await Deno.remove(zipPath).catch(() => {});
+        await opened?.close();
       }
     }
 

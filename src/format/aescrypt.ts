@@ -522,8 +522,8 @@ export async function decryptFile(
   inPath: string,
   outPath: string,
   password: string,
-  opts: { chunkSize?: number; hashInput?: boolean } = {},
-): Promise<{ size: number; inputSha256?: string }> {
+  opts: { chunkSize?: number; hashInput?: boolean; toMemory?: boolean } = {},
+): Promise<{ size: number; inputSha256?: string; data?: Bytes }> {
   const chunk = opts.chunkSize ?? CHUNK;
   if (chunk <= 0 || chunk % 16 !== 0) {
     throw new Error("chunkSize must be a positive multiple of 16");
@@ -550,8 +550,16 @@ export async function decryptFile(
     const inHash = opts.hashInput ? createHash("sha256") : undefined;
     inHash?.update(head.subarray(0, h.dataStart));
 
-    output = await Deno.open(outPath, { write: true, create: true, truncate: true });
-    created = true;
+    // With toMemory the plaintext goes into one buffer (no temp file is written at all).
+    const mem = opts.toMemory ? new Uint8Array(ctLen) : undefined;
+    if (!mem) {
+      output = await Deno.open(outPath, { write: true, create: true, truncate: true });
+      created = true;
+    }
+    const out = async (pt: Uint8Array, at: number) => {
+      if (mem) mem.set(pt, at);
+      else await writeAll(output!, pt);
+    };
     await input.seek(h.dataStart, Deno.SeekMode.Start);
     const bufs = [new Uint8Array(chunk + 16), new Uint8Array(chunk + 16)];
     let which = 0;
@@ -572,7 +580,7 @@ export async function decryptFile(
       inHash?.update(buf.subarray(0, len));
       if (pending !== null) {
         const pt = new Uint8Array(await pending);
-        await writeAll(output, pt);
+        await out(pt, size);
         size += pt.length;
       }
       pending = job;
@@ -582,17 +590,18 @@ export async function decryptFile(
       let pt: Bytes = new Uint8Array(await pending);
       const strip = h.version === 2 ? (m === 0 ? 0 : 16 - m) : pkcs7(pt, inPath);
       pt = pt.subarray(0, pt.length - strip);
-      await writeAll(output, pt);
+      await out(pt, size);
       size += pt.length;
     }
-    output.close();
+    output?.close();
     output = null;
     input.close();
+    const data = mem ? mem.subarray(0, size) : undefined;
     if (inHash) {
       inHash.update(tail);
-      return { size, inputSha256: inHash.digest("base64") };
+      return { size, inputSha256: inHash.digest("base64"), data };
     }
-    return { size };
+    return { size, data };
   } catch (e) {
     try {
       input.close();
