@@ -73,3 +73,48 @@ export function blocklistHashes(db: LocalDatabase, blocksetId: number): Uint8Arr
     blocksetId,
   ).map((r) => r.Hash);
 }
+
+/**
+ * Records block (hash, size) in volume `volumeId` unless it is already known; returns its ID and
+ * whether it is new (the caller must then store its bytes).
+ */
+export function insertBlockIfNew(
+  db: LocalDatabase,
+  hash: Uint8Array,
+  size: number,
+  volumeId: number,
+): { id: number; isNew: boolean } {
+  const r = db.run(
+    "INSERT OR IGNORE INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)",
+    hash,
+    size,
+    volumeId,
+  );
+  if (r.changes > 0) return { id: Number(r.lastInsertRowid), isNew: true };
+  return { id: findBlock(db, hash, size)!, isNew: false };
+}
+
+/**
+ * Returns the blockset (fullHash, length), adding it with its blocks and blocklists when it is
+ * new. Synchronous, so a blockset is never committed without its entries.
+ */
+export function blocksetFor(
+  db: LocalDatabase,
+  fullHash: Uint8Array,
+  length: number,
+  blockIds: readonly number[],
+  blocklistHashes: readonly Uint8Array[],
+): number {
+  const r = db.run(
+    "INSERT OR IGNORE INTO Blockset(Length, FullHash) VALUES(?, ?)",
+    length,
+    fullHash,
+  );
+  if (r.changes === 0) return findBlockset(db, fullHash, length)!;
+  const id = Number(r.lastInsertRowid);
+  const ins = db.stmt("INSERT INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)");
+  for (let i = 0; i < blockIds.length; i++) ins.run(id, i, blockIds[i]);
+  const insL = db.stmt("INSERT INTO BlocklistHash(BlocksetID, Idx, Hash) VALUES(?, ?, ?)");
+  for (let i = 0; i < blocklistHashes.length; i++) insL.run(id, i, blocklistHashes[i]);
+  return id;
+}

@@ -17,11 +17,11 @@ import { encodeFileset, FilelistWriter } from "../format/filelist.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
 import {
-  addBlock,
   addBlockset,
   blocklistHashes,
-  findBlock,
+  blocksetFor,
   findBlockset,
+  insertBlockIfNew,
   metadatasetFor,
 } from "../db/blocks.ts";
 import {
@@ -422,14 +422,19 @@ class BackupContext {
     data: Uint8Array,
     compress: boolean,
     isBlocklist: boolean,
+    owned = false,
   ): Promise<number> {
-    const known = findBlock(this.db, hash, data.length);
-    if (known !== undefined) return known;
+    if (!this.dryRun) this.writer.ensureOpen();
+    const { id, isNew } = insertBlockIfNew(
+      this.db,
+      hash,
+      data.length,
+      this.dryRun ? -1 : this.writer.volumeId,
+    );
+    if (!isNew) return id;
     this.c.newBlocks++;
-    if (this.dryRun) return addBlock(this.db, hash, data.length, -1);
-    this.writer.ensureOpen();
-    const id = addBlock(this.db, hash, data.length, this.writer.volumeId);
-    await this.writer.add(toBase64(hash), data.slice(), compress, isBlocklist);
+    if (this.dryRun) return id;
+    await this.writer.add(toBase64(hash), owned ? data : data.slice(), compress, isBlocklist);
     if (this.writer.full) await this.writer.closeVolume();
     return id;
   }
@@ -496,10 +501,10 @@ class BackupContext {
       }
       if (data.length <= this.settings.blocksize) {
         const full = createHash("sha256").update(data).digest();
-        const existing = findBlockset(this.db, full, data.length);
-        if (existing !== undefined) return existing;
-        const ids = data.length ? [await this.putBlock(full, data, !incompressible, false)] : [];
-        return addBlockset(this.db, full, data.length, ids, []);
+        const ids = data.length
+          ? [await this.putBlock(full, data, !incompressible, false, true)]
+          : [];
+        return blocksetFor(this.db, full, data.length, ids, []);
       }
     }
     let f: Deno.FsFile;

@@ -11,7 +11,7 @@ import { base64ToUrl, type Bytes } from "../core/bytes.ts";
 import { VERSION } from "../core/version.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState, VolumeType } from "../db/schema.ts";
-import { addVolume, linkIndex, setVolumeState } from "../db/volumes.ts";
+import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/volumes.ts";
 import type { FormatSettings, Session } from "./session.ts";
 import { sealVolume } from "./remote_volumes.ts";
 import type { VolumeUploader } from "./uploader.ts";
@@ -157,6 +157,13 @@ export class DblockWriter {
   /** Closes the open volume (if it has blocks) and queues it for upload with its dindex. */
   async closeVolume(): Promise<void> {
     if (!this.opened) return;
+    if (this.blocks.length === 0) {
+      // Opened, but every block turned out to be known already: nothing to upload.
+      this.zip.abort();
+      deleteVolumeRow(this.db, this.volumeId);
+      this.opened = false;
+      return;
+    }
     this.dispatch();
     while (this.inflight.length) await this.drainOne();
     this.zip.finish();

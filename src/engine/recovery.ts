@@ -92,6 +92,9 @@ export function pruneDangling(db: LocalDatabase): void {
     INSERT OR IGNORE INTO BrokenBlockset
       SELECT DISTINCT bl.BlocksetID FROM BlocklistHash bl
       WHERE NOT EXISTS (SELECT 1 FROM Block b WHERE b.Hash = bl.Hash);
+    INSERT OR IGNORE INTO BrokenBlockset
+      SELECT bs.ID FROM Blockset bs WHERE bs.Length > 0
+      AND NOT EXISTS (SELECT 1 FROM BlocksetEntry be WHERE be.BlocksetID = bs.ID);
   `);
   const used = db.get<{ n: number }>(
     `SELECT COUNT(*) AS n FROM FilesetEntry fe JOIN FileLookup f ON f.ID = fe.FileID
