@@ -501,10 +501,10 @@ class BackupContext {
       }
       if (data.length <= this.settings.blocksize) {
         const full = createHash("sha256").update(data).digest();
-        const ids = data.length
-          ? [await this.putBlock(full, data, !incompressible, false, true)]
-          : [];
-        return blocksetFor(this.db, full, data.length, ids, []);
+        // Read the length first: handing the buffer over (owned) may transfer it to a worker.
+        const length = data.length;
+        const ids = length ? [await this.putBlock(full, data, !incompressible, false, true)] : [];
+        return blocksetFor(this.db, full, length, ids, []);
       }
     }
     let f: Deno.FsFile;

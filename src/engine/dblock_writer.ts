@@ -115,7 +115,13 @@ export class DblockWriter {
   get full(): boolean {
     if (!this.opened) return false;
     const est = this.zip.size + this.batchBytes + this.inflightBytes;
-    return est >= this.settings.dblockSize - this.settings.blocksize;
+    // Duplicati closes a volume once it is within one block of the limit; with a block size close
+    // to the volume size that would make one volume per block, so never close below half.
+    const limit = Math.max(
+      this.settings.dblockSize - this.settings.blocksize,
+      this.settings.dblockSize / 2,
+    );
+    return est >= limit;
   }
 
   private dispatch(): void {

@@ -187,3 +187,36 @@ Deno.test("restore without a database scans dblocks only when their index file i
     await cleanup();
   }
 });
+
+Deno.test("many small files and duplicates across several volumes restore byte-exact", async () => {
+  const [dir, cleanup] = await tempDir();
+  try {
+    const src = join(dir, "src");
+    for (let i = 0; i < 400; i++) put(src, `a/f${i}.bin`, prng(i + 10, 1000 + i * 37));
+    for (let i = 0; i < 400; i += 3) put(src, `b/copy${i}.bin`, prng(i + 10, 1000 + i * 37));
+    for (let i = 0; i < 10; i++) put(src, `e/empty${i}`, "");
+    const remote = join(dir, "remote");
+    const opts = new OptionValues({
+      passphrase: "p",
+      dbpath: join(dir, "db.sqlite"),
+      "dblock-size": "1mb",
+    });
+    const r = await backup({ url: remote, sources: [src], options: opts, filters: noFilters });
+    assert.equal(r.exitCode, 0);
+    const again = await backup({ url: remote, sources: [src], options: opts, filters: noFilters });
+    assert.equal(again.exitCode, 1, "a second run finds nothing changed");
+    for (const noDb of [false, true]) {
+      const out = join(dir, `out-${noDb}`);
+      const rr = await restore({
+        url: remote,
+        patterns: [],
+        options: opts.with({ "restore-path": out, ...(noDb ? { "no-local-db": "true" } : {}) }),
+        filters: noFilters,
+      });
+      assert.equal(rr.exitCode, 0, JSON.stringify(rr.errors.slice(0, 3)));
+      assert.deepEqual(diffSnapshots(snapshot(src), snapshot(out)), []);
+    }
+  } finally {
+    await cleanup();
+  }
+});
