@@ -3,7 +3,7 @@
  * prints the summary, and maps errors to Duplicati's exit codes.
  */
 import { parseCommandLine } from "./args.ts";
-import { helpText } from "./help.ts";
+import { findCommand as findCommandInfo, helpText } from "./help.ts";
 import { ProgressBar } from "./progress_bar.ts";
 import { promptSecret } from "./prompt.ts";
 import type { CommandContext, CommandHandler } from "./context.ts";
@@ -87,9 +87,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         io.out(helpText(parsed.positionals.join(" ") || undefined));
         return ExitCode.Success;
       }
-      io.err(
-        `Unknown command "${parsed.command}". Run "help" to see the commands.`,
-      );
+      if (findCommandInfo(parsed.command)) {
+        io.err(
+          `The command "${parsed.command}" is not available in this version yet. ` +
+            `Available: ${Object.keys(COMMAND_TABLE).join(", ")}.`,
+        );
+      } else {
+        io.err(`Unknown command "${parsed.command}". Run "help" to see the commands.`);
+      }
       return ExitCode.BadArguments;
     }
     if (
