@@ -754,11 +754,11 @@ export const OPTIONS: readonly OptionDef[] = [
   {
     name: "concurrency-compressors",
     type: "integer",
-    defaultText: "half the CPU cores, at least 1",
+    defaultText: "the CPU cores minus one (the main thread reads and hashes), 1 to 4",
     min: "1",
     category: "performance",
     commands: BACKUP,
-    summary: "Workers that compress volumes during backup.",
+    summary: "Worker threads that compress blocks during backup. Each costs about 25-50 MB of memory.",
   },
   {
     name: "concurrency-fileprocessors",

@@ -132,7 +132,7 @@ export class Session {
     const tempDir = await Deno.makeTempDir({ dir: base, prefix: "dup-" });
     const threads = opts.has("concurrency-compressors")
       ? opts.int("concurrency-compressors", 2)!
-      : Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+      : Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
     const pool = new CpuPool(threads);
     await pool.ready();
     return new Session(url, opts, backend, tempDir, pool, logger);
