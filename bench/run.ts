@@ -471,6 +471,15 @@ async function runSet(
   }
 
   let bytes = treeSize(src).bytes;
+  /**
+   * Lets the disk settle before each timed command: flushes dirty pages (a previous restore just
+   * wrote, and deleted, a gigabyte) so no side pays for the other's writeback. Same for both sides.
+   */
+  const settle = async () => {
+    await syncDisks();
+    await new Promise((r) => setTimeout(r, 1000));
+  };
+
   const step = async (
     name: StepName,
     cmdFor: (s: Side, out: string) => Cmd,
@@ -491,6 +500,7 @@ async function runSet(
       const out = `${runDir}/out-${s.name}`;
       rmrf(out);
       opt.before?.(s);
+      await settle();
       const r = await runCmd(s, cmdFor(s, out), b, opt.bytes === undefined);
       opt.after?.(s, r, out);
       rmrf(out);
@@ -739,7 +749,8 @@ log(
 );
 log(
   "method: each step runs once per side, interleaved (ours, then restic), with no warm-up run;" +
-    " the page cache is not dropped (the sources were just generated or copied, so reads are warm).",
+    " the page cache is not dropped (the sources were just generated or copied, so reads are warm);" +
+    " before every timed command dirty pages are flushed (sync) and the disk gets 1 s to settle.",
 );
 
 const oursAvailable = (() => {
