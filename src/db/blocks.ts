@@ -59,11 +59,9 @@ export function addBlockset(
 
 /** Returns the metadata set using blockset `blocksetId`, creating it when needed. */
 export function metadatasetFor(db: LocalDatabase, blocksetId: number): number {
-  const r = db.get<{ ID: number }>("SELECT ID FROM Metadataset WHERE BlocksetID=?", blocksetId);
-  if (r) return r.ID;
-  return Number(
-    db.run("INSERT INTO Metadataset(BlocksetID) VALUES(?)", blocksetId).lastInsertRowid,
-  );
+  const ins = db.run("INSERT OR IGNORE INTO Metadataset(BlocksetID) VALUES(?)", blocksetId);
+  if (ins.changes > 0) return Number(ins.lastInsertRowid);
+  return db.get<{ ID: number }>("SELECT ID FROM Metadataset WHERE BlocksetID=?", blocksetId)!.ID;
 }
 
 /** Blocklist hashes of a blockset, in order. */

@@ -468,11 +468,16 @@ class BackupContext {
   }
 
   private async storeMetadataUncached(blob: Uint8Array, hash: Uint8Array): Promise<number> {
+    const bsz = this.settings.blocksize;
+    if (blob.length <= bsz) {
+      // The usual case: one block whose hash is the metadata hash; insert-first saves lookups.
+      const id = await this.putBlock(hash, blob, true, false);
+      return metadatasetFor(this.db, blocksetFor(this.db, hash, blob.length, [id], []));
+    }
     let bs = findBlockset(this.db, hash, blob.length);
     if (bs === undefined) {
       const ids: number[] = [];
       const hashes: Uint8Array[] = [];
-      const bsz = this.settings.blocksize;
       for (let o = 0; o < blob.length; o += bsz) {
         const part = blob.subarray(o, o + bsz);
         const h = blob.length <= bsz ? hash : createHash("sha256").update(part).digest();
