@@ -508,6 +508,7 @@ async function restoreFileset(
     let zip: ZipReader | undefined;
     let opened: OpenedVolume | undefined;
     const openFiles = new Map<number, Deno.FsFile>();
+    const inOrder = new Map<number, { hash: ReturnType<typeof createHash>; next: number }>();
     const closeAll = () => {
       for (const f of openFiles.values()) f.close();
       openFiles.clear();
@@ -600,6 +601,17 @@ async function restoreFileset(
         let off = 0;
         while (off < data.length) off += f.writeSync(data.subarray(off));
         bytesDone += data.length;
+        // Blocks usually arrive in file order; then the file hash is computed on the way and the
+        // file need not be read back to verify it. Out of order, it is read back instead.
+        const h = inOrder.get(row.F) ?? { hash: createHash("sha256"), next: 0 };
+        if (h.next === row.Idx) {
+          h.hash.update(data);
+          h.next++;
+          inOrder.set(row.F, h);
+        } else if (h.next >= 0) {
+          h.next = -1;
+          inOrder.set(row.F, h);
+        }
       }
     } finally {
       db.commit();
@@ -627,7 +639,13 @@ async function restoreFileset(
       }
       if (verify) {
         const size = Deno.statSync(r.Tmp).size;
-        if (size !== r.Length || !(await fileHashEquals(r.Tmp, r.FullHash!))) {
+        const h = inOrder.get(r.ID);
+        inOrder.delete(r.ID);
+        const expectedBlocks = Math.ceil(r.Length / settings.blocksize);
+        const hashOk = h && h.next === expectedBlocks
+          ? equalBytes(h.hash.digest(), r.FullHash!)
+          : await fileHashEquals(r.Tmp, r.FullHash!);
+        if (size !== r.Length || !hashOk) {
           Deno.removeSync(r.Tmp);
           failed.add(r.ID);
           logger.error(
