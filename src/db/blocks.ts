@@ -10,19 +10,6 @@ export function findBlock(db: LocalDatabase, hash: Uint8Array, size: number): nu
   return r?.ID;
 }
 
-/** Records a new block stored in volume `volumeId`; returns its ID. */
-export function addBlock(
-  db: LocalDatabase,
-  hash: Uint8Array,
-  size: number,
-  volumeId: number,
-): number {
-  return Number(
-    db.run("INSERT INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)", hash, size, volumeId)
-      .lastInsertRowid,
-  );
-}
-
 /** Finds a blockset by full hash and length. */
 export function findBlockset(
   db: LocalDatabase,
@@ -34,27 +21,6 @@ export function findBlockset(
     fullHash,
     length,
   )?.ID;
-}
-
-/**
- * Adds a blockset with its block IDs (in order) and blocklist hashes (in order); returns its ID.
- */
-export function addBlockset(
-  db: LocalDatabase,
-  fullHash: Uint8Array,
-  length: number,
-  blockIds: readonly number[],
-  blocklistHashes: readonly Uint8Array[],
-): number {
-  const id = Number(
-    db.run("INSERT INTO Blockset(Length, FullHash) VALUES(?, ?)", length, fullHash)
-      .lastInsertRowid,
-  );
-  const ins = db.stmt("INSERT INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)");
-  for (let i = 0; i < blockIds.length; i++) ins.run(id, i, blockIds[i]);
-  const insL = db.stmt("INSERT INTO BlocklistHash(BlocksetID, Idx, Hash) VALUES(?, ?, ?)");
-  for (let i = 0; i < blocklistHashes.length; i++) insL.run(id, i, blocklistHashes[i]);
-  return id;
 }
 
 /** Returns the metadata set using blockset `blocksetId`, creating it when needed. */

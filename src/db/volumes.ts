@@ -1,6 +1,5 @@
 /** Remote volume bookkeeping: what was uploaded, in which state, with which size and hash. */
 import type { LocalDatabase } from "./local_database.ts";
-import { VolumeState } from "./schema.ts";
 
 /** One row of Remotevolume. */
 export interface VolumeRow {
@@ -50,25 +49,8 @@ export function setVolumeState(
   } else db.run("UPDATE Remotevolume SET State=? WHERE ID=?", state, id);
 }
 
-export function renameVolume(db: LocalDatabase, id: number, name: string): void {
-  db.run("UPDATE Remotevolume SET Name=? WHERE ID=?", name, id);
-}
-
 export function volumeByName(db: LocalDatabase, name: string): VolumeRow | undefined {
   return db.get<VolumeRow>("SELECT * FROM Remotevolume WHERE Name=?", name);
-}
-
-export function volumeById(db: LocalDatabase, id: number): VolumeRow | undefined {
-  return db.get<VolumeRow>("SELECT * FROM Remotevolume WHERE ID=?", id);
-}
-
-/** All volumes not yet deleted. */
-export function liveVolumes(db: LocalDatabase): VolumeRow[] {
-  return db.all<VolumeRow>(
-    "SELECT * FROM Remotevolume WHERE State NOT IN (?, ?)",
-    VolumeState.Deleting,
-    VolumeState.Deleted,
-  );
 }
 
 export function linkIndex(db: LocalDatabase, indexId: number, blockVolumeId: number): void {

@@ -17,7 +17,6 @@ import { encodeFileset, FilelistWriter } from "../format/filelist.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
 import {
-  addBlockset,
   blocklistHashes,
   blocksetFor,
   findBlockset,
@@ -292,7 +291,7 @@ async function runBackup(
       bytesDone: c.sizeExamined,
     });
     const zipPath = writeDlist(session, db, settings, filesetId);
-    const sealed = await sealVolume(session, settings, zipPath);
+    const sealed = await sealVolume(settings, zipPath);
     setVolumeState(db, dlistVolumeId, VolumeState.Uploading, sealed);
     db.checkpoint();
     await uploader.put(dlistName, sealed.path, sealed.size);
@@ -480,12 +479,12 @@ class BackupContext {
       const hashes: Uint8Array[] = [];
       for (let o = 0; o < blob.length; o += bsz) {
         const part = blob.subarray(o, o + bsz);
-        const h = blob.length <= bsz ? hash : createHash("sha256").update(part).digest();
+        const h = createHash("sha256").update(part).digest();
         ids.push(await this.putBlock(h, part, true, false));
         hashes.push(h);
       }
       const lists = await this.storeBlocklists(hashes);
-      bs = addBlockset(this.db, hash, blob.length, ids, lists);
+      bs = blocksetFor(this.db, hash, blob.length, ids, lists);
     }
     return metadatasetFor(this.db, bs);
   }
@@ -547,7 +546,7 @@ class BackupContext {
     const existing = findBlockset(this.db, full, length);
     if (existing !== undefined) return existing;
     const lists = await this.storeBlocklists(hashes);
-    return addBlockset(this.db, full, length, ids, lists);
+    return blocksetFor(this.db, full, length, ids, lists);
   }
 }
 

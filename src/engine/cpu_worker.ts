@@ -1,10 +1,10 @@
 /**
- * Worker side of the CPU pool: compression of block batches and whole-file encryption and
- * decryption, so both cores work while the main thread reads, hashes and talks to SQLite.
+ * Worker side of the CPU pool: compression of block batches, so both cores work while the main
+ * thread reads, hashes and talks to SQLite. (AES needs no worker: WebCrypto already runs it off
+ * the JavaScript thread.)
  */
 /// <reference lib="deno.worker" />
 import { type PreparedEntry, prepareEntry } from "../format/zip.ts";
-import { decryptFile, encryptFile } from "../format/aescrypt.ts";
 import { deflateRawSync } from "node:zlib";
 
 /**
@@ -20,39 +20,26 @@ export function looksCompressible(data: Uint8Array): boolean {
 }
 
 /** A request to the worker. */
-export type CpuJob =
-  | { op: "compress"; items: { data: Uint8Array; compress: boolean }[]; level: number }
-  | { op: "encrypt"; inPath: string; outPath: string; password: string }
-  | { op: "decrypt"; inPath: string; outPath: string; password: string };
+export type CpuJob = {
+  op: "compress";
+  items: { data: Uint8Array; compress: boolean }[];
+  level: number;
+};
 
 /** What a job returns. */
-export type CpuResult =
-  | { op: "compress"; entries: PreparedEntry[] }
-  | { op: "encrypt"; size: number; sha256: string }
-  | { op: "decrypt"; size: number };
+export type CpuResult = { op: "compress"; entries: PreparedEntry[] };
 
 /** Runs one job in the current thread (also used when Workers are unavailable). */
-export async function runCpuJob(job: CpuJob): Promise<CpuResult> {
-  switch (job.op) {
-    case "compress":
-      return {
-        op: "compress",
-        entries: job.items.map((it) =>
-          prepareEntry(it.data, {
-            compress: it.compress && looksCompressible(it.data),
-            level: job.level,
-          })
-        ),
-      };
-    case "encrypt": {
-      const r = await encryptFile(job.inPath, job.outPath, job.password);
-      return { op: "encrypt", size: r.size, sha256: r.sha256 };
-    }
-    case "decrypt": {
-      const r = await decryptFile(job.inPath, job.outPath, job.password);
-      return { op: "decrypt", size: r.size };
-    }
-  }
+export function runCpuJob(job: CpuJob): Promise<CpuResult> {
+  return Promise.resolve({
+    op: "compress",
+    entries: job.items.map((it) =>
+      prepareEntry(it.data, {
+        compress: it.compress && looksCompressible(it.data),
+        level: job.level,
+      })
+    ),
+  });
 }
 
 // deno-lint-ignore no-explicit-any

@@ -144,7 +144,6 @@ export class DblockWriter {
       { op: "compress", items: payload, level: this.settings.zipLevel },
       this.session.pool.size > 0 ? transfer : [],
     ).then((r) => {
-      if (r.op !== "compress") throw new Error("unexpected worker result");
       return { items, entries: r.entries, bytes };
     });
     this.inflight.push(p.then(({ items, entries, bytes }) => {
@@ -181,7 +180,7 @@ export class DblockWriter {
     const blocklists = this.blocklists;
     this.volumesWritten++;
     await this.uploader.enqueue(async () => {
-      const sealed = await sealVolume(this.session, this.settings, zipPath);
+      const sealed = await sealVolume(this.settings, zipPath);
       let index: { name: string; id: number; path: string; size: number; hash: string } | undefined;
       if (this.indexPolicy !== "None") {
         const iname = generateVolumeName({
@@ -204,7 +203,7 @@ export class DblockWriter {
           { compress: true, level: 6 },
         );
         iz.finish();
-        const isealed = await sealVolume(this.session, this.settings, ipath);
+        const isealed = await sealVolume(this.settings, ipath);
         const iid = addVolume(
           this.db,
           iname,

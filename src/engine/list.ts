@@ -4,7 +4,6 @@
  * temporary database built from the remote dlists only.
  */
 import type { OptionValues } from "../core/option_values.ts";
-import { FilterList } from "../core/filters.ts";
 import { parseTimeValue, parseVersionList } from "../core/timeparse.ts";
 import { UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
@@ -116,19 +115,8 @@ export class BackupView {
   ): Generator<ListedEntry> {
     const f = this.filesets[version];
     for (const e of filesetEntries(this.db, f.ID)) {
-      const type = e.BlocksetID === FOLDER_BLOCKSET_ID
-        ? "Folder"
-        : e.BlocksetID === SYMLINK_BLOCKSET_ID
-        ? "Symlink"
-        : "File";
-      if (filter && !filter(e.Path, type === "Folder")) continue;
-      yield {
-        path: e.Path,
-        type,
-        size: e.Length ?? 0,
-        time: type === "File" ? new Date(e.Lastmodified) : undefined,
-        version,
-      };
+      if (filter && !filter(e.Path, e.BlocksetID === FOLDER_BLOCKSET_ID)) continue;
+      yield toListed(e, version);
     }
   }
 
@@ -136,37 +124,6 @@ export class BackupView {
     this.db.close();
     await this.session.close();
   }
-}
-
-/** Builds a path filter from command line patterns (wrapped in `*` like Duplicati) and filters. */
-export function patternFilter(
-  patterns: string[],
-  filters: FilterList,
-  wrap = true,
-  caseInsensitive = false,
-): (path: string, isFolder: boolean) => boolean {
-  const pats = patterns.filter((p) => p !== "" && p !== "*");
-  let list: FilterList | undefined;
-  if (pats.length) {
-    list = FilterList.fromArgs([
-      ...pats.map((p) => {
-        if (p.startsWith("[") && p.endsWith("]")) {
-          return { include: true, kind: "regex" as const, pattern: p.slice(1, -1) };
-        }
-        if (p.startsWith("@")) {
-          return { include: true, kind: "literal" as const, pattern: p.slice(1) };
-        }
-        const g = wrap ? (p.startsWith("*") ? "" : "*") + p + (p.endsWith("*") ? "" : "*") : p;
-        return { include: true, kind: "glob" as const, pattern: g };
-      }),
-      { include: false, kind: "glob" as const, pattern: "*" },
-    ]);
-  }
-  return (path, isFolder) => {
-    const p = caseInsensitive ? path.toLowerCase() : path;
-    if (list && !list.evaluate(p, isFolder).include) return false;
-    return filters.evaluate(path, isFolder).include;
-  };
 }
 
 /** The immediate children of `folder` in a version (roots when `folder` is empty). */
@@ -211,11 +168,10 @@ export function compareVersions(
 ): CompareResult {
   const vs = view.versions();
   const a = new Map<string, { e: ListedEntry; key: string }>();
-  const key = (fid: number, e: { BlocksetID: number; MetadataID: number }) =>
-    `${e.BlocksetID}:${e.MetadataID}:${fid}`;
+  const key = (e: { BlocksetID: number; MetadataID: number }) => `${e.BlocksetID}:${e.MetadataID}`;
   for (const e of filesetEntries(view.db, view.filesets[base].ID)) {
     if (filter && !filter(e.Path, e.BlocksetID === FOLDER_BLOCKSET_ID)) continue;
-    a.set(e.Path, { e: toListed(e, base), key: key(0, e) });
+    a.set(e.Path, { e: toListed(e, base), key: key(e) });
   }
   const res: CompareResult = {
     base: vs[base],
@@ -229,7 +185,7 @@ export function compareVersions(
     const prev = a.get(e.Path);
     if (!prev) res.added.push(toListed(e, to));
     else {
-      if (prev.key !== key(0, e)) res.modified.push(toListed(e, to));
+      if (prev.key !== key(e)) res.modified.push(toListed(e, to));
       a.delete(e.Path);
     }
   }

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { IntegrityError, UserError } from "../core/errors.ts";
-import { fromBase64, toBase64 } from "../core/bytes.ts";
+import { fromBase64 } from "../core/bytes.ts";
 import type { ProgressSink } from "../core/progress.ts";
 import { ZipReader } from "../format/zip.ts";
 import { decodeManifest, type Manifest, verifyManifest } from "../format/manifest.ts";
@@ -20,6 +20,7 @@ import {
 import { type ParsedVolumeName, parseVolumeName } from "../format/volume_names.ts";
 import { blockSizeAt, hashesPerBlocklist } from "../format/blocks.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
+import { insertBlockIfNew } from "../db/blocks.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
 import { addFileset, addFilesetEntry, fileId, prefixId, splitPath } from "../db/filesets.ts";
 import { addVolume, linkIndex, volumeByName } from "../db/volumes.ts";
@@ -300,16 +301,13 @@ function expandBlocklist(
   }
 }
 
+/** The ID of block (hash, size), recorded with no known volume yet when new. */
 function blockIdFor(db: LocalDatabase, hash: Uint8Array, size: number): number {
-  const r = db.get<{ ID: number }>("SELECT ID FROM Block WHERE Hash=? AND Size=?", hash, size);
-  if (r) return r.ID;
-  return Number(
-    db.run("INSERT INTO Block(Hash, Size, VolumeID) VALUES(?, ?, -1)", hash, size).lastInsertRowid,
-  );
+  return insertBlockIfNew(db, hash, size, -1).id;
 }
 
 /** Registers a blockset described by a dlist entry; returns its ID. */
-function blocksetFor(
+function registerBlockset(
   db: LocalDatabase,
   fullHash: string,
   length: number,
@@ -361,7 +359,7 @@ function importDlist(
       e.metahash = "qiXpeARtaA74dA2Dfm3lvB4qLcYInb2hASVEtTjVP2U="; // sha256(BOM + "{}")
       e.metasize = 5;
     }
-    const metaBs = blocksetFor(
+    const metaBs = registerBlockset(
       db,
       e.metahash,
       e.metasize,
@@ -377,7 +375,7 @@ function importDlist(
     else if (e.type === "Symlink") bs = SYMLINK_BLOCKSET_ID;
     else {
       if (e.hash === undefined || e.size === undefined) continue;
-      bs = blocksetFor(
+      bs = registerBlockset(
         db,
         e.hash,
         e.size,
@@ -400,9 +398,4 @@ function parseEntryTime(s: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (!m) return 0;
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-}
-
-/** Base64 of the SHA-256 of `data` (exported for tests). */
-export function b64sha(data: Uint8Array): string {
-  return toBase64(createHash("sha256").update(data).digest());
 }

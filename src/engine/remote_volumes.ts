@@ -38,7 +38,6 @@ export async function hashFile(path: string): Promise<{ size: number; hash: stri
 
 /** Encrypts (when the backup is encrypted) and hashes a finished zip; removes the plain file. */
 export async function sealVolume(
-  _session: Session,
   settings: FormatSettings,
   zipPath: string,
 ): Promise<SealedVolume> {
@@ -98,11 +97,7 @@ export async function fetchVolume(
   try {
     const size = Deno.statSync(local).size;
     if (expected?.size !== undefined && expected.size >= 0 && size !== expected.size) {
-      throw new IntegrityError(
-        `The remote file ${name} has ${size} bytes but ${expected.size} were recorded: it is ` +
-          `truncated or was changed. Run "repair" or restore from the other files.`,
-        "RemoteFileSizeMismatch",
-      );
+      throw sizeMismatch(name, size, expected.size);
     }
     if (!encrypted) {
       if (expected?.hash && (await hashFile(local)).hash !== expected.hash) throw badHash(name);
@@ -117,18 +112,7 @@ export async function fetchVolume(
       r = await decryptFile(local, plain, settings.passphrase!, { hashInput: !!expected?.hash });
     } catch (err) {
       await Deno.remove(plain).catch(() => {});
-      const kind = (err as { kind?: string }).kind;
-      if (kind === "bad-password") {
-        throw new UserError(
-          `Cannot decrypt ${name}: the passphrase is wrong (or the file is damaged). ` +
-            `Check --passphrase and try again.`,
-          { code: "WrongPassphrase", cause: err },
-        );
-      }
-      throw new IntegrityError(
-        `The remote file ${name} is damaged and cannot be decrypted: ${(err as Error).message}`,
-        "RemoteFileCorrupt",
-      );
+      throw decryptError(name, err);
     }
     if (expected?.hash && r.inputSha256 !== expected.hash) {
       await Deno.remove(plain).catch(() => {});

@@ -10,7 +10,8 @@
 import { createHash } from "node:crypto";
 import { dirname, join, resolve, sep } from "node:path";
 import type { OptionValues } from "../core/option_values.ts";
-import { FilterList } from "../core/filters.ts";
+import type { FilterList } from "../core/filters.ts";
+import { patternFilter } from "./path_filter.ts";
 import { ExitCode, UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { noProgress, type ProgressSink } from "../core/progress.ts";
@@ -27,7 +28,7 @@ import {
   type FilesetRow,
 } from "../db/filesets.ts";
 import { databasePathFor, type FormatSettings, formatSettings, Session } from "./session.ts";
-import { type OpenedVolume, openVolume } from "./remote_volumes.ts";
+import { hashFile, type OpenedVolume, openVolume } from "./remote_volumes.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
 
 /** What a restore did. */
@@ -203,31 +204,6 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
   }
 }
 
-function selectionFilter(
-  patterns: string[],
-  filters: FilterList,
-): (path: string, isFolder: boolean) => boolean {
-  const pats = patterns.filter((p) => p !== "*" && p !== "");
-  const patList = pats.length
-    ? FilterList.fromArgs(
-      pats.map((p) => {
-        if (p.startsWith("[") && p.endsWith("]")) {
-          return { include: true, kind: "regex" as const, pattern: p.slice(1, -1) };
-        }
-        if (p.startsWith("@")) {
-          return { include: true, kind: "literal" as const, pattern: p.slice(1) };
-        }
-        const g = (p.startsWith("*") ? "" : "*") + p + (p.endsWith("*") ? "" : "*");
-        return { include: true, kind: "glob" as const, pattern: g };
-      }).concat([{ include: false, kind: "glob" as const, pattern: "*" }]),
-    )
-    : undefined;
-  return (path, isFolder) => {
-    if (patList && !patList.evaluate(path, isFolder).include) return false;
-    return filters.evaluate(path, isFolder).include;
-  };
-}
-
 /** Kinds in the temporary RestoreTarget table. */
 const KIND_FILE = 0;
 const KIND_FOLDER = 1;
@@ -281,7 +257,7 @@ async function restoreFileset(
   const skipMeta = opts.bool("skip-metadata");
   const restorePerms = opts.bool("restore-permissions");
   const verify = !opts.bool("skip-restore-verification");
-  const selected = selectionFilter(req.patterns, req.filters);
+  const selected = patternFilter(req.patterns, req.filters);
   const result: RestoreResult = {
     version: { index: 0, time: new Date(0) },
     restoredFiles: 0,
@@ -776,20 +752,9 @@ function freeName(target: string, versionTime: number): string {
   }
 }
 
+/** True when the file's SHA-256 is `expected`. */
 async function fileHashEquals(path: string, expected: Uint8Array): Promise<boolean> {
-  const h = createHash("sha256");
-  const f = await Deno.open(path);
-  const buf = new Uint8Array(1 << 20);
-  try {
-    while (true) {
-      const n = await f.read(buf);
-      if (n === null) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    f.close();
-  }
-  return equalBytes(h.digest(), expected);
+  return (await hashFile(path)).hash === toBase64(expected);
 }
 
 function applyMetadata(

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import type { OptionValues } from "../core/option_values.ts";
-import { ArgumentError, UserError } from "../core/errors.ts";
+import { ArgumentError } from "../core/errors.ts";
 import { ensureDataFolder } from "../core/datafolder.ts";
 import { Logger } from "../core/log.ts";
 import type { Backend } from "../backends/backend.ts";
@@ -78,19 +78,6 @@ export function formatSettings(opts: OptionValues): FormatSettings {
     zipLevel: level,
     dblockSize,
   };
-}
-
-/** Throws when encryption is on but no passphrase was given. */
-export function requirePassphraseOrNoEncryption(opts: OptionValues): void {
-  if (opts.bool("no-encryption")) return;
-  const p = opts.str("passphrase");
-  if (p === undefined) {
-    throw new UserError(
-      "No passphrase given. Use --passphrase=<secret> (or the PASSPHRASE environment variable), " +
-        "or --no-encryption to store the backup unencrypted.",
-      { exitCode: 200, code: "PassphraseMissing" },
-    );
-  }
 }
 
 /** Finds the local database path for a storage URL (`--dbpath` wins). */

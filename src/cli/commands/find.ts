@@ -2,7 +2,8 @@
  * `find`/`list <url> [pattern...]`: without a pattern, the versions; with one, the matching files.
  * `find` searches every version; `list` the newest, falling back to all when nothing matched.
  */
-import { BackupView, type ListedEntry, patternFilter } from "../../engine/list.ts";
+import { BackupView, type ListedEntry } from "../../engine/list.ts";
+import { patternFilter } from "../../engine/path_filter.ts";
 import { ArgumentError } from "../../core/errors.ts";
 import { formatSize } from "../../core/sizes.ts";
 import { type CommandContext, formatLocalTime } from "../context.ts";

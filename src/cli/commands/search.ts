@@ -1,5 +1,6 @@
 /** `search <url> [pattern...]`: paths matching patterns and filters, case-insensitively. */
-import { BackupView, patternFilter } from "../../engine/list.ts";
+import { BackupView } from "../../engine/list.ts";
+import { patternFilter } from "../../engine/path_filter.ts";
 import { ArgumentError } from "../../core/errors.ts";
 import { formatSize } from "../../core/sizes.ts";
 import { type CommandContext, formatLocalTime } from "../context.ts";
