@@ -151,3 +151,25 @@ Deno.test("help is generated for commands and options", async () => {
   assert.equal(r.code, 0);
   assert.match(r.out, /1mb/i);
 });
+
+Deno.test("--log-file receives the warnings of a run", async () => {
+  const [dir, cleanup] = await tempDir();
+  try {
+    put(dir, "src/a.txt", "a");
+    const log = join(dir, "run.log");
+    const r = await runMain([
+      "backup",
+      join(dir, "dest"),
+      join(dir, "src"),
+      join(dir, "missing-source"),
+      "--allow-missing-source",
+      "--no-encryption",
+      `--dbpath=${join(dir, "db.sqlite")}`,
+      `--log-file=${log}`,
+    ]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(Deno.readTextFileSync(log), /\[Warning\].*missing-source does not exist/);
+  } finally {
+    await cleanup();
+  }
+});

@@ -220,3 +220,41 @@ Deno.test("many small files and duplicates across several volumes restore byte-e
     await cleanup();
   }
 });
+
+Deno.test("--time picks the newest version at or before the time; --skip-metadata leaves times alone", async () => {
+  const [dir, cleanup] = await tempDir();
+  try {
+    const src = join(dir, "src");
+    const old = new Date("2020-05-05T05:05:05Z");
+    put(src, "f.txt", "first", old);
+    const remote = join(dir, "remote");
+    const opts = new OptionValues({ "no-encryption": "true", dbpath: join(dir, "db.sqlite") });
+    const r1 = await backup({ url: remote, sources: [src], options: opts, filters: noFilters });
+    await new Promise((r) => setTimeout(r, 2100));
+    put(src, "f.txt", "second", old);
+    const r2 = await backup({ url: remote, sources: [src], options: opts, filters: noFilters });
+    assert.ok(r1.version && r2.version);
+    const between = new Date((r1.version.time.getTime() + r2.version.time.getTime()) / 2);
+    const out = join(dir, "out");
+    const r = await restore({
+      url: remote,
+      patterns: [],
+      options: opts.with({ "restore-path": out, time: between.toISOString() }),
+      filters: noFilters,
+    });
+    assert.equal(r.version.index, 1);
+    assert.equal(Deno.readTextFileSync(join(out, "f.txt")), "first");
+    assert.equal(Deno.statSync(join(out, "f.txt")).mtime!.getTime(), old.getTime());
+    const out2 = join(dir, "out2");
+    await restore({
+      url: remote,
+      patterns: [],
+      options: opts.with({ "restore-path": out2, "skip-metadata": "true" }),
+      filters: noFilters,
+    });
+    assert.equal(Deno.readTextFileSync(join(out2, "f.txt")), "second");
+    assert.notEqual(Deno.statSync(join(out2, "f.txt")).mtime!.getTime(), old.getTime());
+  } finally {
+    await cleanup();
+  }
+});
