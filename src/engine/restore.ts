@@ -15,12 +15,22 @@ import { patternFilter } from "./path_filter.ts";
 import { ExitCode, UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { noProgress, type ProgressSink } from "../core/progress.ts";
-import { base64ToUrl, concatBytes, equalBytes, toBase64 } from "../core/bytes.ts";
+import { base64ToUrl, equalBytes, toBase64 } from "../core/bytes.ts";
 import { parseTimeValue, parseVersionList } from "../core/timeparse.ts";
 import { ZipReader } from "../format/zip.ts";
 import { decodeMetadata, parsePosixMetadata } from "../format/metadata.ts";
 import { LocalDatabase } from "../db/local_database.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID } from "../db/schema.ts";
+import {
+  KIND_FILE,
+  KIND_FOLDER,
+  KIND_SYMLINK,
+  RestoreTargets,
+  TARGET_DONE,
+  TARGET_FAILED,
+  TARGET_FOLDER_DONE,
+  TARGET_PENDING,
+} from "../db/restore_targets.ts";
 import {
   completedFilesets,
   type EntryRow,
@@ -204,40 +214,6 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
   }
 }
 
-/** Kinds in the temporary RestoreTarget table. */
-const KIND_FILE = 0;
-const KIND_FOLDER = 1;
-const KIND_SYMLINK = 2;
-
-interface TargetRow {
-  ID: number;
-  Kind: number;
-  Path: string;
-  Target: string;
-  BlocksetID: number;
-  Length: number;
-  FullHash: Uint8Array | null;
-  MetaBlocksetID: number;
-  Tmp: string | null;
-}
-
-interface PlanRow {
-  /** 0: a file block; 1: a metadata block (F is then the metadata blockset). */
-  M: number;
-  F: number;
-  Idx: number;
-  Hash: Uint8Array;
-  Size: number;
-  V: number;
-  Name: string | null;
-  VSize: number | null;
-  VHash: string | null;
-  Target: string;
-  Tmp: string | null;
-  Length: number;
-  FullHash: Uint8Array;
-}
-
 /**
  * Restores one fileset. Every per-file fact lives in a temporary table, not in JavaScript
  * objects, so memory stays flat however many files the version holds.
@@ -273,21 +249,11 @@ async function restoreFileset(
     durationMs: 0,
     exitCode: 0,
   };
-  const sql = db.db;
-  sql.exec(`DROP TABLE IF EXISTS temp.RestoreTarget;
-    CREATE TEMP TABLE RestoreTarget(ID INTEGER PRIMARY KEY, Kind INTEGER NOT NULL, Path TEXT NOT NULL,
-      Target TEXT, BlocksetID INTEGER, Length INTEGER, FullHash BLOB, MetaBlocksetID INTEGER,
-      Tmp TEXT, Done INTEGER NOT NULL DEFAULT 0);
-    DROP TABLE IF EXISTS temp.RestoreMeta;
-    CREATE TEMP TABLE RestoreMeta(BlocksetID INTEGER PRIMARY KEY, Data BLOB);`);
+  const state = new RestoreTargets(db);
 
   // 1. Select entries; find the longest folder prefix they share.
   let common: string[] | undefined;
   let count = 0;
-  const ins = sql.prepare(
-    `INSERT INTO temp.RestoreTarget(Kind, Path, BlocksetID, Length, FullHash, MetaBlocksetID)
-     VALUES(?, ?, ?, ?, ?, ?)`,
-  );
   db.begin();
   for (const e of filesetEntries(db, fileset.ID)) {
     const kind = e.BlocksetID === FOLDER_BLOCKSET_ID
@@ -304,7 +270,7 @@ async function restoreFileset(
       while (i < common.length && i < parent.length && common[i] === parent[i]) i++;
       if (i < common.length) common = common.slice(0, i);
     }
-    ins.run(kind, e.Path, e.BlocksetID, e.Length ?? 0, e.FullHash, e.MetaBlocksetID);
+    state.add(kind, e.Path, e.BlocksetID, e.Length ?? 0, e.FullHash, e.MetaBlocksetID);
     count++;
   }
   db.commit();
@@ -362,27 +328,21 @@ async function restoreFileset(
   };
 
   // 3. Targets: folders are created; files are checked against what is already there.
-  const setTarget = sql.prepare("UPDATE temp.RestoreTarget SET Target=?, Tmp=?, Done=? WHERE ID=?");
   let bytesTotal = 0;
-  const applyIds: number[] = [];
   let filesTotal = 0;
   db.begin();
-  for (
-    const r of sql.prepare("SELECT * FROM temp.RestoreTarget ORDER BY ID").iterate() as Iterable<
-      TargetRow
-    >
-  ) {
+  for (const r of state.all()) {
     let target = targetOf(r.Path)!;
     if (r.Kind === KIND_FOLDER) {
       ensureDir(target);
       result.restoredFolders++;
-      setTarget.run(target, null, 1, r.ID);
+      state.setTarget(r.ID, target, null, TARGET_FOLDER_DONE);
       continue;
     }
     if (target === root) continue;
     ensureDir(dirname(target));
     if (r.Kind === KIND_SYMLINK) {
-      setTarget.run(target, null, 0, r.ID);
+      state.setTarget(r.ID, target, null, TARGET_PENDING);
       continue;
     }
     filesTotal++;
@@ -397,8 +357,7 @@ async function restoreFileset(
       } else if (st.size === r.Length && await fileHashEquals(target, r.FullHash!)) {
         result.skippedIdentical++;
         result.restoredFiles++;
-        setTarget.run(target, null, 2, r.ID);
-        applyIds.push(r.ID);
+        state.setTarget(r.ID, target, null, TARGET_DONE);
         continue;
       } else if (!overwrite) target = freeName(target, fileset.Timestamp);
     }
@@ -408,13 +367,13 @@ async function restoreFileset(
         logger.error(
           `Failed to restore ${r.Path}: the backup says it is empty but has a content hash`,
         );
-        setTarget.run(target, null, 3, r.ID);
+        state.setTarget(r.ID, target, null, TARGET_FAILED);
         continue;
       }
       Deno.writeFileSync(target, new Uint8Array(0));
       result.restoredFiles++;
       result.verifiedFiles++;
-      setTarget.run(target, null, 2, r.ID);
+      state.setTarget(r.ID, target, null, TARGET_DONE);
       continue;
     }
     // One-block files are verified in memory and written in one go. Larger files are written to
@@ -424,7 +383,7 @@ async function restoreFileset(
       ? join(dirname(target), `.${crypto.randomUUID().slice(0, 8)}.restore-tmp`)
       : null;
     if (tmp) Deno.writeFileSync(tmp, new Uint8Array(0));
-    setTarget.run(target, tmp, 0, r.ID);
+    state.setTarget(r.ID, target, tmp, TARGET_PENDING);
   }
   db.commit();
 
@@ -433,39 +392,10 @@ async function restoreFileset(
   const failed = new Set<number>();
   const done = new Set<number>();
   try {
-    // File blocks and metadata blocks in one pass, volume by volume: each dblock is downloaded
-    // once. Metadata blobs are collected in temp.RestoreMeta (the ORDER BY makes SQLite sort every
-    // row before returning the first, so writing to that table while iterating is safe).
-    sql.exec(
-      "INSERT OR IGNORE INTO temp.RestoreMeta(BlocksetID) SELECT DISTINCT MetaBlocksetID FROM temp.RestoreTarget",
-    );
-    const plan = sql.prepare(
-      `SELECT 0 AS M, rt.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V,
-         v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, rt.Target AS Target, rt.Tmp AS Tmp,
-         rt.Length AS Length, rt.FullHash AS FullHash
-       FROM temp.RestoreTarget rt JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID
-       JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
-       WHERE rt.Kind = ${KIND_FILE} AND rt.Done = 0
-       UNION ALL
-       SELECT 1 AS M, rm.BlocksetID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size,
-         b.VolumeID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, '' AS Target,
-         NULL AS Tmp, 0 AS Length, NULL AS FullHash
-       FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
-       JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
-       ORDER BY V, M, F, Idx`,
-    );
-    // The volumes in the order the plan visits them, so the next one can be downloaded and
-    // decrypted while the current one is written out.
-    const volumeOrder = sql.prepare(
-      `SELECT DISTINCT v.ID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash
-       FROM Remotevolume v WHERE v.ID IN (
-         SELECT b.VolumeID FROM temp.RestoreTarget rt
-           JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID JOIN Block b ON b.ID = be.BlockID
-           WHERE rt.Kind = ${KIND_FILE} AND rt.Done = 0
-         UNION SELECT b.VolumeID FROM temp.RestoreMeta rm
-           JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID JOIN Block b ON b.ID = be.BlockID)
-       ORDER BY v.ID`,
-    ).all() as { V: number; Name: string; VSize: number | null; VHash: string | null }[];
+    // File blocks and metadata blocks in one pass, volume by volume: each dblock is read once,
+    // and the next one is fetched while the current one is written out.
+    const plan = state.plan();
+    const volumeOrder = state.volumes();
     const nextIndex = new Map(volumeOrder.map((v, i) => [v.V, i + 1]));
     const prefetched = new Map<number, Promise<OpenedVolume>>();
     const fetchAhead = (i: number) => {
@@ -478,8 +408,6 @@ async function restoreFileset(
       p.catch(() => {}); // handled when awaited
       prefetched.set(v.V, p);
     };
-    const getMeta = sql.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID = ?");
-    const setMeta = sql.prepare("UPDATE temp.RestoreMeta SET Data = ? WHERE BlocksetID = ?");
     let curVol = -2;
     let zip: ZipReader | undefined;
     let opened: OpenedVolume | undefined;
@@ -491,7 +419,7 @@ async function restoreFileset(
     };
     db.begin();
     try {
-      for (const row of plan.iterate() as Iterable<PlanRow>) {
+      for (const row of plan) {
         if (row.M === 0 && failed.has(row.F)) continue;
         if (row.V !== curVol) {
           closeAll();
@@ -547,10 +475,7 @@ async function restoreFileset(
           continue;
         }
         if (row.M === 1) {
-          const prev = row.Idx > 0
-            ? (getMeta.get(row.F) as { Data: Uint8Array | null } | undefined)?.Data
-            : null;
-          setMeta.run(prev ? concatBytes([prev, data]) : data, row.F);
+          state.addMetaBlock(row.F, row.Idx, data);
           continue;
         }
         if (row.Tmp === null) {
@@ -601,11 +526,7 @@ async function restoreFileset(
     }
 
     // 5. Verify the larger files by size and hash, then move them into place.
-    for (
-      const r of sql.prepare(
-        `SELECT * FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} AND Done = 0 ORDER BY ID`,
-      ).iterate() as Iterable<TargetRow>
-    ) {
+    for (const r of state.ofKind(KIND_FILE, { pendingOnly: true })) {
       if (done.has(r.ID)) continue;
       if (failed.has(r.ID) || r.Tmp === null) {
         if (r.Tmp) Deno.removeSync(r.Tmp);
@@ -639,10 +560,7 @@ async function restoreFileset(
     }
   } finally {
     // After an error (or a stop), no temporary file is left behind.
-    for (
-      const r of sql.prepare("SELECT Tmp FROM temp.RestoreTarget WHERE Tmp IS NOT NULL")
-        .iterate() as Iterable<{ Tmp: string }>
-    ) {
+    for (const r of state.tmpFiles()) {
       try {
         Deno.removeSync(r.Tmp);
       } catch { /* already renamed or removed */ }
@@ -658,41 +576,25 @@ async function restoreFileset(
   });
 
   // 6. Metadata: files, then symlinks, then folders deepest first.
-  const metaOf = sql.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID=?");
   const meta = (id: number): Map<string, string> | undefined => {
-    const r = metaOf.get(id) as { Data: Uint8Array | null } | undefined;
-    if (!r?.Data) return undefined;
+    const blob = state.metaBlob(id);
+    if (!blob) return undefined;
     try {
-      return decodeMetadata(r.Data);
+      return decodeMetadata(blob);
     } catch (err) {
       logger.warn(`Metadata could not be read: ${(err as Error).message}`);
       return undefined;
     }
   };
-  const applyIdSet = new Set(applyIds);
-  for (
-    const r of sql.prepare(
-      `SELECT ID, Target, MetaBlocksetID FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} AND Done = 2`,
-    ).iterate() as Iterable<TargetRow>
-  ) {
-    done.add(r.ID);
-  }
+  for (const id of state.doneIds()) done.add(id);
   if (!skipMeta) {
-    for (
-      const r of sql.prepare(
-        `SELECT ID, Target, MetaBlocksetID FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} ORDER BY ID`,
-      ).iterate() as Iterable<TargetRow>
-    ) {
-      if (done.has(r.ID) || applyIdSet.has(r.ID)) {
+    for (const r of state.ofKind(KIND_FILE)) {
+      if (done.has(r.ID)) {
         applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
       }
     }
   }
-  for (
-    const r of sql.prepare(
-      `SELECT * FROM temp.RestoreTarget WHERE Kind = ${KIND_SYMLINK} AND Target IS NOT NULL`,
-    ).iterate() as Iterable<TargetRow>
-  ) {
+  for (const r of state.ofKind(KIND_SYMLINK)) {
     const linkTarget = meta(r.MetaBlocksetID)?.get("CoreSymlinkTarget");
     if (linkTarget === undefined) {
       logger.warn(`${r.Path}: the symbolic link has no target recorded; skipped`);
@@ -714,16 +616,11 @@ async function restoreFileset(
     result.restoredSymlinks++;
   }
   if (!skipMeta) {
-    for (
-      const r of sql.prepare(
-        `SELECT Target, MetaBlocksetID FROM temp.RestoreTarget WHERE Kind = ${KIND_FOLDER}
-         ORDER BY length(Target) DESC`,
-      ).iterate() as Iterable<TargetRow>
-    ) {
+    for (const r of state.ofKind(KIND_FOLDER)) {
       applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
     }
   }
-  sql.exec("DROP TABLE IF EXISTS temp.RestoreTarget; DROP TABLE IF EXISTS temp.RestoreMeta;");
+  state.drop();
   result.exitCode = result.errors.length
     ? ExitCode.Errors
     : result.warnings.length

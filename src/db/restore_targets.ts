@@ -1,0 +1,186 @@
+/**
+ * The working state of one restore, kept in temporary tables rather than in memory so that a
+ * version with millions of files restores in flat memory: every selected entry with its target
+ * path and progress, the metadata blobs collected on the way, and the block plan that visits each
+ * remote volume once.
+ */
+import type { StatementSync } from "node:sqlite";
+import type { LocalDatabase } from "./local_database.ts";
+import { concatBytes } from "../core/bytes.ts";
+
+/** Entry kinds. */
+export const KIND_FILE = 0;
+export const KIND_FOLDER = 1;
+export const KIND_SYMLINK = 2;
+
+/** Progress values of a target. */
+export const TARGET_PENDING = 0;
+export const TARGET_FOLDER_DONE = 1;
+/** Already in place: identical file kept, or an empty file written. */
+export const TARGET_DONE = 2;
+export const TARGET_FAILED = 3;
+
+/** One selected entry. */
+export interface TargetRow {
+  ID: number;
+  Kind: number;
+  Path: string;
+  Target: string;
+  BlocksetID: number;
+  Length: number;
+  FullHash: Uint8Array | null;
+  MetaBlocksetID: number;
+  Tmp: string | null;
+}
+
+/** One block to place: a file block (M = 0) or a metadata block (M = 1, F = its blockset). */
+export interface PlanRow {
+  M: number;
+  F: number;
+  Idx: number;
+  Hash: Uint8Array;
+  Size: number;
+  V: number;
+  Name: string | null;
+  VSize: number | null;
+  VHash: string | null;
+  Target: string;
+  Tmp: string | null;
+  Length: number;
+  FullHash: Uint8Array;
+}
+
+/** A remote volume the plan needs. */
+export interface PlanVolume {
+  V: number;
+  Name: string;
+  VSize: number | null;
+  VHash: string | null;
+}
+
+/** The temporary restore tables of one connection; `drop()` when done. */
+export class RestoreTargets {
+  private insert: StatementSync;
+  private update: StatementSync;
+  private getMeta: StatementSync;
+  private setMeta: StatementSync;
+
+  constructor(private db: LocalDatabase) {
+    db.db.exec(`DROP TABLE IF EXISTS temp.RestoreTarget;
+      CREATE TEMP TABLE RestoreTarget(ID INTEGER PRIMARY KEY, Kind INTEGER NOT NULL,
+        Path TEXT NOT NULL, Target TEXT, BlocksetID INTEGER, Length INTEGER, FullHash BLOB,
+        MetaBlocksetID INTEGER, Tmp TEXT, Done INTEGER NOT NULL DEFAULT 0);
+      DROP TABLE IF EXISTS temp.RestoreMeta;
+      CREATE TEMP TABLE RestoreMeta(BlocksetID INTEGER PRIMARY KEY, Data BLOB);`);
+    this.insert = db.db.prepare(
+      `INSERT INTO temp.RestoreTarget(Kind, Path, BlocksetID, Length, FullHash, MetaBlocksetID)
+       VALUES(?, ?, ?, ?, ?, ?)`,
+    );
+    this.update = db.db.prepare("UPDATE temp.RestoreTarget SET Target=?, Tmp=?, Done=? WHERE ID=?");
+    this.getMeta = db.db.prepare("SELECT Data FROM temp.RestoreMeta WHERE BlocksetID = ?");
+    this.setMeta = db.db.prepare("UPDATE temp.RestoreMeta SET Data = ? WHERE BlocksetID = ?");
+  }
+
+  add(
+    kind: number,
+    path: string,
+    blocksetId: number,
+    length: number,
+    fullHash: Uint8Array | null,
+    metaBlocksetId: number,
+  ): void {
+    this.insert.run(kind, path, blocksetId, length, fullHash, metaBlocksetId);
+  }
+
+  /** Every entry, in insertion order. */
+  all(): Iterable<TargetRow> {
+    return this.db.db.prepare("SELECT * FROM temp.RestoreTarget ORDER BY ID").iterate() as Iterable<
+      TargetRow
+    >;
+  }
+
+  setTarget(id: number, target: string, tmp: string | null, done: number): void {
+    this.update.run(target, tmp, done, id);
+  }
+
+  /**
+   * The blocks of every pending file and of every entry's metadata, ordered by volume so each
+   * volume is read once. ORDER BY makes SQLite sort every row before returning the first, so
+   * metadata may be stored while iterating.
+   */
+  plan(): Iterable<PlanRow> {
+    this.db.db.exec(
+      `INSERT OR IGNORE INTO temp.RestoreMeta(BlocksetID)
+       SELECT DISTINCT MetaBlocksetID FROM temp.RestoreTarget`,
+    );
+    return this.db.db.prepare(
+      `SELECT 0 AS M, rt.ID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size, b.VolumeID AS V,
+         v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, rt.Target AS Target, rt.Tmp AS Tmp,
+         rt.Length AS Length, rt.FullHash AS FullHash
+       FROM temp.RestoreTarget rt JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID
+       JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
+       WHERE rt.Kind = ${KIND_FILE} AND rt.Done = ${TARGET_PENDING}
+       UNION ALL
+       SELECT 1 AS M, rm.BlocksetID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size,
+         b.VolumeID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, '' AS Target,
+         NULL AS Tmp, 0 AS Length, NULL AS FullHash
+       FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
+       JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
+       ORDER BY V, M, F, Idx`,
+    ).iterate() as Iterable<PlanRow>;
+  }
+
+  /** The volumes of {@link plan}, in the order it visits them (call after `plan()`). */
+  volumes(): PlanVolume[] {
+    return this.db.db.prepare(
+      `SELECT DISTINCT v.ID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash
+       FROM Remotevolume v WHERE v.ID IN (
+         SELECT b.VolumeID FROM temp.RestoreTarget rt
+           JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID JOIN Block b ON b.ID = be.BlockID
+           WHERE rt.Kind = ${KIND_FILE} AND rt.Done = ${TARGET_PENDING}
+         UNION SELECT b.VolumeID FROM temp.RestoreMeta rm
+           JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID JOIN Block b ON b.ID = be.BlockID)
+       ORDER BY v.ID`,
+    ).all() as unknown as PlanVolume[];
+  }
+
+  /** Appends block `idx` of a metadata blob. */
+  addMetaBlock(blocksetId: number, idx: number, data: Uint8Array): void {
+    const prev = idx > 0 ? this.metaBlob(blocksetId) : undefined;
+    this.setMeta.run(prev ? concatBytes([prev, data]) : data, blocksetId);
+  }
+
+  /** The metadata blob of a blockset, when it was read. */
+  metaBlob(blocksetId: number): Uint8Array | undefined {
+    return (this.getMeta.get(blocksetId) as { Data: Uint8Array | null } | undefined)?.Data ??
+      undefined;
+  }
+
+  /** Entries of one kind; `pendingOnly` for files not yet in place; folders deepest first. */
+  ofKind(kind: number, o: { pendingOnly?: boolean } = {}): Iterable<TargetRow> {
+    const where = `Kind = ${kind} AND Target IS NOT NULL` +
+      (o.pendingOnly ? ` AND Done = ${TARGET_PENDING}` : "");
+    const order = kind === KIND_FOLDER ? "length(Target) DESC" : "ID";
+    return this.db.db.prepare(`SELECT * FROM temp.RestoreTarget WHERE ${where} ORDER BY ${order}`)
+      .iterate() as Iterable<TargetRow>;
+  }
+
+  /** IDs of files already in place before the block pass. */
+  doneIds(): number[] {
+    return (this.db.db.prepare(
+      `SELECT ID FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} AND Done = ${TARGET_DONE}`,
+    ).all() as { ID: number }[]).map((r) => r.ID);
+  }
+
+  /** Every temporary file name handed out. */
+  tmpFiles(): Iterable<{ Tmp: string }> {
+    return this.db.db.prepare("SELECT Tmp FROM temp.RestoreTarget WHERE Tmp IS NOT NULL")
+      .iterate() as Iterable<{ Tmp: string }>;
+  }
+
+  drop(): void {
+    this.db.db.exec(
+      "DROP TABLE IF EXISTS temp.RestoreTarget; DROP TABLE IF EXISTS temp.RestoreMeta;",
+    );
+  }
+}
