@@ -18,9 +18,16 @@ import {
   VOL_PREFIX,
 } from "../format/dindex.ts";
 import { type ParsedVolumeName, parseVolumeName } from "../format/volume_names.ts";
-import { blockSizeAt, hashesPerBlocklist } from "../format/blocks.ts";
+import { hashesPerBlocklist } from "../format/blocks.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
-import { insertBlockIfNew } from "../db/blocks.ts";
+import { blocksetFor, insertBlockIfNew, metadatasetFor } from "../db/blocks.ts";
+import {
+  expandBlocklist,
+  isWantedBlocklist,
+  missingBlocklistCount,
+  placeBlock,
+  setVolumeSize,
+} from "../db/remote_import.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
 import { addFileset, addFilesetEntry, fileId, prefixId, splitPath } from "../db/filesets.ts";
 import { addVolume, linkIndex, volumeByName } from "../db/volumes.ts";
@@ -169,7 +176,7 @@ export async function importFromRemote(
     }
     const indexId = volumeByName(db, v.name)?.ID ??
       addVolume(db, v.name, VolumeType.Index, VolumeState.Uploaded, op);
-    db.run("UPDATE Remotevolume SET Size=? WHERE ID=?", v.size, indexId);
+    setVolumeSize(db, indexId, v.size);
     for (const e of z.entries()) {
       if (e.name.startsWith(VOL_PREFIX)) {
         const dblockName = e.name.slice(VOL_PREFIX.length);
@@ -190,12 +197,7 @@ export async function importFromRemote(
         covered.add(actualName);
         const volId = ensureBlockVolume(db, actualName, op, vi.volumeSize, vi.volumeHash);
         linkIndex(db, indexId, volId);
-        const upd = db.stmt("UPDATE Block SET VolumeID=? WHERE Hash=? AND Size=?");
-        const ins = db.stmt("INSERT OR IGNORE INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)");
-        for (const b of vi.blocks) {
-          const h = fromBase64(b.hash);
-          if (upd.run(volId, h, b.size).changes === 0) ins.run(h, b.size, volId);
-        }
+        for (const b of vi.blocks) placeBlock(db, fromBase64(b.hash), b.size, volId);
       } else if (e.name.startsWith(LIST_PREFIX)) {
         const hashB64 = hashFromEntryName(e.name.slice(LIST_PREFIX.length));
         const data = z.read(e);
@@ -204,7 +206,7 @@ export async function importFromRemote(
           session.logger.warn(`The blocklist ${e.name} in ${v.name} is damaged; it is ignored`);
           continue;
         }
-        expandBlocklist(db, settings, fromBase64(hashB64), data);
+        expandBlocklist(db, settings.blocksize, settings.hashSize, fromBase64(hashB64), data);
       }
     }
     report.dindexRead++;
@@ -213,11 +215,10 @@ export async function importFromRemote(
 
   // What the indexes did not cover: blocks without a volume, or blocklists not expanded.
   const needScan = remote.dblocks.filter((d) => !covered.has(d.name));
-  const missingLists = db.get<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM BlocklistHash bl WHERE NOT EXISTS
-       (SELECT 1 FROM BlocksetEntry be WHERE be.BlocksetID = bl.BlocksetID AND be.Idx = bl.Idx * ?)`,
+  const missingLists = missingBlocklistCount(
+    db,
     hashesPerBlocklist(settings.blocksize, settings.hashSize),
-  )!.n;
+  );
   if (needScan.length || missingLists > 0) {
     const scan = missingLists > 0 ? remote.dblocks : needScan;
     for (const d of scan) {
@@ -230,19 +231,14 @@ export async function importFromRemote(
           fileHash: "SHA256",
         }, d.name);
         const volId = ensureBlockVolume(db, d.name, op, d.size, undefined);
-        const upd = db.stmt("UPDATE Block SET VolumeID=? WHERE Hash=? AND Size=?");
-        const ins = db.stmt("INSERT OR IGNORE INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)");
-        const wanted = db.stmt("SELECT 1 FROM BlocklistHash WHERE Hash=? LIMIT 1");
         for (const e of z.entries()) {
           if (!isBlockEntryName(e.name)) continue;
           const h = fromBase64(hashFromEntryName(e.name));
-          if (upd.run(volId, h, e.uncompressedSize).changes === 0) {
-            ins.run(h, e.uncompressedSize, volId);
-          }
-          if (e.uncompressedSize % settings.hashSize === 0 && wanted.get(h)) {
+          placeBlock(db, h, e.uncompressedSize, volId);
+          if (e.uncompressedSize % settings.hashSize === 0 && isWantedBlocklist(db, h)) {
             const data = z.read(e);
             if (createHash("sha256").update(data).digest().equals(h)) {
-              expandBlocklist(db, settings, h, data);
+              expandBlocklist(db, settings.blocksize, settings.hashSize, h, data);
             }
           }
         }
@@ -267,43 +263,8 @@ function ensureBlockVolume(
   const existing = volumeByName(db, name);
   if (existing) return existing.ID;
   const id = addVolume(db, name, VolumeType.Blocks, VolumeState.Uploaded, op);
-  db.run("UPDATE Remotevolume SET Size=?, Hash=? WHERE ID=?", size ?? -1, hash ?? null, id);
+  setVolumeSize(db, id, size ?? -1, hash ?? null);
   return id;
-}
-
-/** Fills BlocksetEntry rows of every blockset that uses blocklist `hash`. */
-function expandBlocklist(
-  db: LocalDatabase,
-  settings: FormatSettings,
-  hash: Uint8Array,
-  data: Uint8Array,
-) {
-  const hpb = hashesPerBlocklist(settings.blocksize, settings.hashSize);
-  const users = db.all<{ BlocksetID: number; Idx: number; Length: number }>(
-    `SELECT bl.BlocksetID, bl.Idx, b.Length FROM BlocklistHash bl JOIN Blockset b ON b.ID = bl.BlocksetID
-     WHERE bl.Hash = ?`,
-    hash,
-  );
-  const n = data.length / settings.hashSize;
-  for (const u of users) {
-    for (let j = 0; j < n; j++) {
-      const idx = u.Idx * hpb + j;
-      const h = data.subarray(j * settings.hashSize, (j + 1) * settings.hashSize);
-      const size = blockSizeAt(u.Length, settings.blocksize, idx);
-      const bid = blockIdFor(db, h, size);
-      db.run(
-        "INSERT OR IGNORE INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)",
-        u.BlocksetID,
-        idx,
-        bid,
-      );
-    }
-  }
-}
-
-/** The ID of block (hash, size), recorded with no known volume yet when new. */
-function blockIdFor(db: LocalDatabase, hash: Uint8Array, size: number): number {
-  return insertBlockIfNew(db, hash, size, -1).id;
 }
 
 /** Registers a blockset described by a dlist entry; returns its ID. */
@@ -314,30 +275,10 @@ function registerBlockset(
   single: { hash: string; size: number } | undefined,
   blocklists: string[] | undefined,
 ): number {
-  const fh = fromBase64(fullHash);
-  const found = db.get<{ ID: number }>(
-    "SELECT ID FROM Blockset WHERE FullHash=? AND Length=?",
-    fh,
-    length,
-  );
-  if (found) return found.ID;
-  const id = Number(
-    db.run("INSERT INTO Blockset(Length, FullHash) VALUES(?, ?)", length, fh).lastInsertRowid,
-  );
-  if (blocklists && blocklists.length) {
-    blocklists.forEach((bl, k) =>
-      db.run(
-        "INSERT INTO BlocklistHash(BlocksetID, Idx, Hash) VALUES(?, ?, ?)",
-        id,
-        k,
-        fromBase64(bl),
-      )
-    );
-  } else if (length > 0 && single) {
-    const bid = blockIdFor(db, fromBase64(single.hash), single.size);
-    db.run("INSERT INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, 0, ?)", id, bid);
-  }
-  return id;
+  const ids = length > 0 && single && !blocklists?.length
+    ? [insertBlockIfNew(db, fromBase64(single.hash), single.size, -1).id]
+    : [];
+  return blocksetFor(db, fromBase64(fullHash), length, ids, (blocklists ?? []).map(fromBase64));
 }
 
 function importDlist(
@@ -350,7 +291,7 @@ function importDlist(
   const existing = volumeByName(db, v.name);
   if (existing) return;
   const volId = addVolume(db, v.name, VolumeType.Files, VolumeState.Uploaded, op);
-  db.run("UPDATE Remotevolume SET Size=? WHERE ID=?", v.size, volId);
+  setVolumeSize(db, volId, v.size);
   const fsId = addFileset(db, op, volId, v.parsed.time!.getTime(), isFull);
   const prefixes = new Map<string, number>();
   for (const e of parseFilelist(filelist)) {
@@ -366,9 +307,7 @@ function importDlist(
       e.metasize > 0 ? { hash: e.metablockhash ?? e.metahash, size: e.metasize } : undefined,
       e.metablocklists,
     );
-    const metaId =
-      db.get<{ ID: number }>("SELECT ID FROM Metadataset WHERE BlocksetID=?", metaBs)?.ID ??
-        Number(db.run("INSERT INTO Metadataset(BlocksetID) VALUES(?)", metaBs).lastInsertRowid);
+    const metaId = metadatasetFor(db, metaBs);
     let bs: number;
     let lastMod = 0;
     if (e.type === "Folder") bs = FOLDER_BLOCKSET_ID;
