@@ -177,3 +177,17 @@ export function countEntries(db: LocalDatabase, filesetId: number): number {
   )!
     .n;
 }
+
+/** Number of files and their total size in a fileset. */
+export function filesetTotals(
+  db: LocalDatabase,
+  filesetId: number,
+): { files: number; size: number } {
+  const r = db.get<{ n: number; s: number }>(
+    `SELECT COUNT(*) AS n, COALESCE(SUM(b.Length), 0) AS s FROM FilesetEntry fe
+     JOIN FileLookup fl ON fl.ID = fe.FileID JOIN Blockset b ON b.ID = fl.BlocksetID
+     WHERE fe.FilesetID = ?`,
+    filesetId,
+  )!;
+  return { files: r.n, size: r.s };
+}

@@ -65,3 +65,16 @@ export function deleteVolumeRow(db: LocalDatabase, id: number): void {
   db.run("DELETE FROM IndexBlockLink WHERE IndexVolumeID=? OR BlockVolumeID=?", id, id);
   db.run("DELETE FROM Remotevolume WHERE ID=?", id);
 }
+
+/** Volumes in the given states. */
+export function volumesInStates(db: LocalDatabase, ...states: number[]): VolumeRow[] {
+  return db.all<VolumeRow>(
+    `SELECT * FROM Remotevolume WHERE State IN (${states.map(() => "?").join(", ")})`,
+    ...states,
+  );
+}
+
+/** The names of every volume the database knows, in any state. */
+export function allVolumeNames(db: LocalDatabase): Set<string> {
+  return new Set(db.all<{ Name: string }>("SELECT Name FROM Remotevolume").map((r) => r.Name));
+}

@@ -9,7 +9,12 @@ import { UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { LocalDatabase } from "../db/local_database.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID } from "../db/schema.ts";
-import { completedFilesets, filesetEntries, type FilesetRow } from "../db/filesets.ts";
+import {
+  completedFilesets,
+  filesetEntries,
+  type FilesetRow,
+  filesetTotals,
+} from "../db/filesets.ts";
 import { formatSettings, Session } from "./session.ts";
 import { importFromRemote, listRemoteVolumes } from "./remote_index.ts";
 import { openExistingDatabase } from "./restore.ts";
@@ -92,18 +97,13 @@ export class BackupView {
   /** Every version with file count and total size, newest first. */
   versions(): VersionInfo[] {
     return this.filesets.map((f, i) => {
-      const r = this.db.get<{ n: number; s: number }>(
-        `SELECT COUNT(*) AS n, COALESCE(SUM(b.Length), 0) AS s FROM FilesetEntry fe
-         JOIN FileLookup fl ON fl.ID = fe.FileID JOIN Blockset b ON b.ID = fl.BlocksetID
-         WHERE fe.FilesetID = ?`,
-        f.ID,
-      )!;
+      const t = filesetTotals(this.db, f.ID);
       return {
         version: i,
         time: new Date(f.Timestamp),
         isFullBackup: f.IsFullBackup === 1,
-        fileCount: r.n,
-        size: r.s,
+        fileCount: t.files,
+        size: t.size,
       };
     });
   }

@@ -9,6 +9,7 @@ import { fromBase64, toBase64 } from "../core/bytes.ts";
 import { parseVolumeName } from "../format/volume_names.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState } from "../db/schema.ts";
+import { allVolumeNames, volumesInStates } from "../db/volumes.ts";
 import { FolderMissingError, type RemoteEntry } from "../backends/backend.ts";
 import type { FormatSettings, Session } from "./session.ts";
 import { recoverInterrupted } from "./recovery.ts";
@@ -107,11 +108,7 @@ export async function checkRemoteAgainstDatabase(
   const names = new Set(remote.map((r) => r.name));
   if (session.opts.bool("no-backend-verification")) return names;
   const byName = new Map(remote.map((r) => [r.name, r]));
-  const known = db.all<{ Name: string; Size: number; State: number }>(
-    "SELECT Name, Size, State FROM Remotevolume WHERE State IN (?, ?)",
-    VolumeState.Uploaded,
-    VolumeState.Verified,
-  );
+  const known = volumesInStates(db, VolumeState.Uploaded, VolumeState.Verified);
   const missing: string[] = [];
   const wrongSize: string[] = [];
   for (const v of known) {
@@ -141,9 +138,7 @@ export async function checkRemoteAgainstDatabase(
       { code: "RemoteFilesMissing", exitCode: ExitCode.Fatal },
     );
   }
-  const knownNames = new Set(
-    db.all<{ Name: string }>("SELECT Name FROM Remotevolume").map((r) => r.Name),
-  );
+  const knownNames = allVolumeNames(db);
   const extra = remote.filter((r) =>
     parseVolumeName(r.name, settings.prefix) && !knownNames.has(r.name)
   );

@@ -10,7 +10,7 @@
  */
 import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState, VolumeType } from "../db/schema.ts";
-import { setVolumeState, type VolumeRow } from "../db/volumes.ts";
+import { setVolumeState, type VolumeRow, volumesInStates } from "../db/volumes.ts";
 import { forgetVolumes } from "../db/cleanup.ts";
 import type { RemoteEntry } from "../backends/backend.ts";
 import type { Session } from "./session.ts";
@@ -29,11 +29,7 @@ export async function recoverInterrupted(
   remote: RemoteEntry[],
 ): Promise<RecoveryReport> {
   const report: RecoveryReport = { sealedVersions: [], removedRemote: [], forgottenVolumes: 0 };
-  const unfinished = db.all<VolumeRow>(
-    "SELECT * FROM Remotevolume WHERE State IN (?, ?)",
-    VolumeState.Temporary,
-    VolumeState.Uploading,
-  );
+  const unfinished = volumesInStates(db, VolumeState.Temporary, VolumeState.Uploading);
   if (unfinished.length === 0) return report;
   const remoteByName = new Map(remote.map((r) => [r.name, r]));
   const drop: VolumeRow[] = [];
