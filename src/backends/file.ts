@@ -1,7 +1,20 @@
 /** The local folder backend (`file://` URLs and bare paths), the reference implementation. */
 import { join } from "node:path";
 import type { Backend, Quota, RemoteEntry } from "./backend.ts";
-import { FileMissingError, FolderMissingError } from "./backend.ts";
+import { FileMissingError, FolderMissingError, PermanentBackendError } from "./backend.ts";
+import { writeLocalFile } from "./transfer.ts";
+
+/** Access denied does not heal by retrying. */
+function denied(err: unknown, where: string): unknown {
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new PermanentBackendError(
+      `Access to ${where} is denied: check the folder's permissions`,
+      "AccessDenied",
+      err,
+    );
+  }
+  return err;
+}
 
 /** A backend storing files in a local (or mounted) folder. */
 export class FileBackend implements Backend {
@@ -28,16 +41,46 @@ export class FileBackend implements Backend {
       }
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) throw new FolderMissingError(this.folder);
-      throw err;
+      throw denied(err, this.folder);
     }
     return out;
   }
 
-  async put(name: string, localPath: string): Promise<void> {
-    // Copy under a temporary name, then rename: a crash never leaves a half file under `name`.
+  put(name: string, localPath: string): Promise<void> {
+    return this.#atomicWrite(name, (tmp) => Deno.copyFile(localPath, tmp));
+  }
+
+  async putStream(name: string, data: ReadableStream<Uint8Array>): Promise<void> {
+    await this.#atomicWrite(name, async (tmp) => {
+      await writeLocalFile(data, tmp);
+    });
+  }
+
+  async getStream(name: string): Promise<ReadableStream<Uint8Array>> {
+    try {
+      return (await Deno.open(join(this.folder, name), { read: true })).readable;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) throw new FileMissingError(name, this.folder);
+      throw denied(err, this.folder);
+    }
+  }
+
+  async stat(name: string): Promise<RemoteEntry | undefined> {
+    try {
+      const st = await Deno.stat(join(this.folder, name));
+      if (st.isDirectory) return undefined;
+      return { name, size: st.size, lastModified: st.mtime ?? undefined };
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw denied(err, this.folder);
+    }
+  }
+
+  /** Writes under a temporary name, then renames: a crash never leaves a half file as `name`. */
+  async #atomicWrite(name: string, write: (tmp: string) => Promise<void>): Promise<void> {
     const tmp = join(this.folder, `.${name}.${crypto.randomUUID()}.partial-upload`);
     try {
-      await Deno.copyFile(localPath, tmp);
+      await write(tmp);
       await Deno.rename(tmp, join(this.folder, name));
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});
@@ -48,7 +91,7 @@ export class FileBackend implements Backend {
           throw new FolderMissingError(this.folder);
         }
       }
-      throw err;
+      throw denied(err, this.folder);
     }
   }
 
@@ -57,7 +100,7 @@ export class FileBackend implements Backend {
       await Deno.copyFile(join(this.folder, name), localPath);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) throw new FileMissingError(name, this.folder);
-      throw err;
+      throw denied(err, this.folder);
     }
   }
 
@@ -66,7 +109,7 @@ export class FileBackend implements Backend {
       await Deno.remove(join(this.folder, name));
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) throw new FileMissingError(name, this.folder);
-      throw err;
+      throw denied(err, this.folder);
     }
   }
 

@@ -1,7 +1,15 @@
-/** Chooses a backend by URL scheme. A bare path means the local folder backend. */
+/**
+ * Chooses a backend by URL scheme (a bare path means the local folder backend), parses Duplicati's
+ * URL syntax, resolves the login (URL, `--auth-username`/`--auth-password`, then the
+ * AUTH_USERNAME/AUTH_PASSWORD environment) and wraps the backend in the decorators.
+ */
 import { isAbsolute, resolve } from "node:path";
 import { ArgumentError } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
+import { OptionValues } from "../core/option_values.ts";
+import { findOption, type OptionDef, registerOptions } from "../core/options.ts";
 import type { Backend } from "./backend.ts";
+import { COMMON_BACKEND_OPTIONS, decorateBackend } from "./decorate.ts";
 import { FileBackend } from "./file.ts";
 
 /** The parts of a storage URL that identify a destination (used to find its local database). */
@@ -11,13 +19,64 @@ export interface StorageLocation {
   path: string;
   port: string;
   username: string;
+  /** The password given in the URL, if any (never shown). */
+  password?: string;
   /** Options given in the URL query (`?opt=value`); they win over command line options. */
   query: Record<string, string>;
 }
 
+/** What a backend factory gets. */
+export interface BackendContext {
+  /** The URL without its password, for messages. */
+  displayUrl: string;
+  location: StorageLocation;
+  /** Command line options with the URL's query options applied on top. */
+  options: OptionValues;
+  /** Login from the URL, else the options, else the environment. */
+  username?: string;
+  password?: string;
+}
+
+/** One kind of backend: its URL schemes, its options and how to open it. */
+export interface BackendModule {
+  schemes: string[];
+  /** One line for help and the tools. */
+  description: string;
+  options: OptionDef[];
+  create(ctx: BackendContext): Backend;
+}
+
+const FILE_MODULE: BackendModule = {
+  schemes: ["file"],
+  description: "A local or mounted folder: file:///path or a bare path",
+  options: [],
+  create: (ctx) => new FileBackend(ctx.location.path),
+};
+
+/** Every built-in backend. */
+export const BACKEND_MODULES: BackendModule[] = [
+  FILE_MODULE,
+];
+
+let registered = false;
+/** Declares the backends' options in the options registry (once; shared names once). */
+export function registerBackendOptions(): void {
+  if (registered) return;
+  registered = true;
+  const seen = new Set<string>();
+  const defs: OptionDef[] = [];
+  for (const d of [...COMMON_BACKEND_OPTIONS, ...BACKEND_MODULES.flatMap((m) => m.options)]) {
+    if (seen.has(d.name) || findOption(d.name)) continue;
+    seen.add(d.name);
+    defs.push(d);
+  }
+  registerOptions(defs);
+}
+registerBackendOptions();
+
 const URL_RE = /^([a-z][a-z0-9+.-]*):\/\//i;
 
-/** Parses a storage URL or a bare local path. */
+/** Parses a storage URL or a bare local path. Throws ArgumentError for a malformed URL. */
 export function parseStorageUrl(url: string): StorageLocation {
   if (!URL_RE.test(url) || /^[a-z]:[\\/]/i.test(url)) {
     return { scheme: "file", host: "", path: resolve(url), port: "", username: "", query: {} };
@@ -38,9 +97,14 @@ export function parseStorageUrl(url: string): StorageLocation {
   }
   let u: URL;
   try {
-    u = new URL(url);
+    // Parsed as http so the WHATWG parser splits user, host and port for every scheme.
+    u = new URL("http" + url.slice(scheme.length));
   } catch {
-    throw new ArgumentError(`The storage URL "${redact(url)}" is not valid`);
+    throw new ArgumentError(
+      `The storage URL "${
+        redact(url)
+      }" is not valid. Use scheme://[user[:password]@]host[:port]/path[?option=value]`,
+    );
   }
   const query: Record<string, string> = {};
   for (const [k, v] of u.searchParams) query[k] = v;
@@ -50,6 +114,7 @@ export function parseStorageUrl(url: string): StorageLocation {
     path: decodeURIComponent(u.pathname),
     port: u.port,
     username: decodeURIComponent(u.username),
+    password: u.password ? decodeURIComponent(u.password) : undefined,
     query,
   };
 }
@@ -59,15 +124,54 @@ export function redact(url: string): string {
   return url.replace(/(\/\/[^:/@]*):[^@/]*@/, "$1:***@");
 }
 
-/** Creates the backend for a storage URL. Throws ArgumentError for an unsupported scheme. */
-export function openBackend(url: string, _options: Record<string, string> = {}): Backend {
-  const loc = parseStorageUrl(url);
-  switch (loc.scheme) {
-    case "file":
-      return new FileBackend(loc.path);
-    default:
-      throw new ArgumentError(
-        `The storage type "${loc.scheme}://" is not supported yet. Supported: file:// or a local folder path`,
-      );
+/** The backend module for a URL scheme, or undefined. */
+export function findBackendModule(scheme: string): BackendModule | undefined {
+  const s = scheme.toLowerCase();
+  return BACKEND_MODULES.find((m) => m.schemes.includes(s));
+}
+
+function envVar(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
   }
+}
+
+/**
+ * Creates the undecorated backend for a storage URL. Throws ArgumentError for an unsupported
+ * scheme or a malformed URL.
+ */
+export function openRawBackend(
+  url: string,
+  options: OptionValues | Record<string, string> = {},
+): Backend {
+  const loc = parseStorageUrl(url);
+  const mod = findBackendModule(loc.scheme);
+  if (!mod) {
+    const known = BACKEND_MODULES.flatMap((m) => m.schemes).map((s) => `${s}://`).join(", ");
+    throw new ArgumentError(
+      `The storage type "${loc.scheme}://" is not supported. Supported: ${known} or a local folder path`,
+    );
+  }
+  const base = options instanceof OptionValues ? options : new OptionValues(options);
+  const opts = Object.keys(loc.query).length ? base.with(loc.query) : base;
+  const username = loc.username || opts.str("auth-username") || envVar("AUTH_USERNAME");
+  const password = loc.password ?? (opts.str("auth-password") || envVar("AUTH_PASSWORD"));
+  return mod.create({ displayUrl: redact(url), location: loc, options: opts, username, password });
+}
+
+/**
+ * Creates the backend for a storage URL with retries, throttling, timeouts and upload checks
+ * applied as the options say. Throws ArgumentError for an unsupported scheme or a malformed URL.
+ */
+export function openBackend(
+  url: string,
+  options: OptionValues | Record<string, string> = {},
+  logger?: Logger,
+): Backend {
+  const base = options instanceof OptionValues ? options : new OptionValues(options);
+  const loc = parseStorageUrl(url);
+  const opts = Object.keys(loc.query).length ? base.with(loc.query) : base;
+  return decorateBackend(openRawBackend(url, base), opts, logger);
 }

@@ -113,7 +113,7 @@ export class Session {
 
   /** Opens backend, temp folder and CPU pool. The database is opened separately when needed. */
   static async open(url: string, opts: OptionValues, logger = new Logger()): Promise<Session> {
-    const backend = openBackend(url);
+    const backend = openBackend(url, opts, logger);
     const base = opts.str("tempdir");
     if (base) await Deno.mkdir(base, { recursive: true });
     const tempDir = await Deno.makeTempDir({ dir: base, prefix: "dup-" });
