@@ -15,6 +15,8 @@ export interface CommandContext {
   /** Writes a line to standard output. */
   out: (line?: string) => void;
   signal: AbortSignal;
+  /** Hands the engine's result to the after-script and the reports (optional for a command). */
+  setResult?: (result: unknown) => void;
 }
 
 /** A command: returns the process exit code. */

@@ -12,6 +12,7 @@ import { FilterList } from "../core/filters.ts";
 import { CancelledError, ExitCode, UserError } from "../core/errors.ts";
 import { levelRank, Logger, parseLogLevel } from "../core/log.ts";
 import { PRODUCT_NAME, VERSION } from "../core/version.ts";
+import { runWithHooks } from "../engine/operation_hooks.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { findCommand } from "./commands/find.ts";
@@ -51,6 +52,62 @@ const NEEDS_PASSPHRASE = new Set([
   "search-entries",
   "compare",
 ]);
+
+/** Duplicati's operation names (DUPLICATI__OPERATIONNAME, %OPERATIONNAME%) by command. */
+const OPERATION_NAMES: Record<string, string> = {
+  backup: "Backup",
+  restore: "Restore",
+  find: "List",
+  list: "List",
+  "list-filesets": "ListFilesets",
+  "list-folder-contents": "ListFolder",
+  "list-folder-content": "ListFolder",
+  "list-file-versions": "ListFileVersions",
+  search: "SearchEntries",
+  "search-files": "SearchEntries",
+  "search-entries": "SearchEntries",
+  compare: "ListChanges",
+  delete: "Delete",
+  compact: "Compact",
+  test: "Test",
+  verify: "Test",
+  repair: "Repair",
+  purge: "PurgeFiles",
+  "list-broken-files": "ListBrokenFiles",
+  "purge-broken-files": "PurgeBrokenFiles",
+  affected: "ListAffected",
+  vacuum: "Vacuum",
+  "create-report": "CreateLogDb",
+  "test-filters": "TestFilters",
+  "test-filter": "TestFilters",
+  "system-info": "SystemInfo",
+  systeminfo: "SystemInfo",
+  "send-mail": "SendMail",
+};
+
+/** Commands whose first argument is not a storage URL. */
+const NO_STORAGE_URL = new Set([
+  "test-filters",
+  "test-filter",
+  "system-info",
+  "systeminfo",
+  "send-mail",
+]);
+
+/** Commands whose arguments after the URL are the local paths (sources, restore patterns). */
+const LOCAL_PATH_COMMANDS = new Set(["backup", "restore"]);
+
+function operationName(command: string): string {
+  return OPERATION_NAMES[command] ??
+    command.split("-").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+}
+
+/** Exit code of an operation a before-script skipped (exit code 1, 3 or 5 of the script). */
+function skippedExitCode(command: string, reason: "Normal" | "Warning" | "Error"): number {
+  if (reason === "Warning") return ExitCode.Warnings;
+  if (reason === "Error") return ExitCode.Errors;
+  return command === "backup" ? ExitCode.NothingUploaded : ExitCode.Success;
+}
 
 /** Output streams (replaceable in tests). */
 export interface CliIo {
@@ -160,7 +217,39 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       signal: ac.signal,
     };
     try {
-      return await handler(ctx);
+      const takesUrl = !NO_STORAGE_URL.has(parsed.command) && ctx.positionals.length > 0;
+      const withPaths = LOCAL_PATH_COMMANDS.has(parsed.command);
+      let details: unknown;
+      let exitCode: number = ExitCode.Success;
+      const outcome = await runWithHooks(
+        {
+          operation: operationName(parsed.command),
+          remoteUrl: takesUrl ? ctx.positionals[0] : "",
+          localPath: withPaths ? ctx.positionals.slice(1) : [],
+          options: ctx.options,
+          filters: ctx.filters,
+          logger,
+        },
+        async (inputs) => {
+          const positionals = takesUrl
+            ? [inputs.remoteUrl, ...(withPaths ? inputs.localPath : ctx.positionals.slice(1))]
+            : ctx.positionals;
+          exitCode = await handler({
+            ...ctx,
+            positionals,
+            options: inputs.options,
+            filters: inputs.filters,
+            setResult: (r) => details = r,
+          });
+          return exitCode;
+        },
+        () => details ?? {},
+      );
+      if (outcome.skipped) {
+        ctx.out(`The ${parsed.command} was not run: ${outcome.skipped.message}`);
+        return skippedExitCode(parsed.command, outcome.skipped.reason);
+      }
+      return exitCode;
     } finally {
       bar?.done();
       try {

@@ -39,12 +39,23 @@ export function parseLogLevel(s: string): LogLevel | undefined {
 export class Logger {
   readonly warnings: string[] = [];
   readonly errors: string[] = [];
+  private listeners: LogSink[] = [];
   constructor(private sink: LogSink = () => {}) {}
 
   log(level: LogLevel, message: string): void {
     if (level === "Warning") this.warnings.push(message);
     if (level === "Error") this.errors.push(message);
-    this.sink({ level, message, at: Date.now() });
+    const e = { level, message, at: Date.now() };
+    this.sink(e);
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Also sends every later line to `listener` (e.g. a report collecting log lines); returns an unsubscribe function. */
+  subscribe(listener: LogSink): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
   info(message: string): void {
     this.log("Information", message);

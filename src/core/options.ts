@@ -1330,6 +1330,14 @@ export const OPTIONS: readonly OptionDef[] = [
     category: "hooks",
     summary: "Format of the result file given to the after-script: Duplicati (text) or Json.",
   },
+  {
+    name: "run-script-log-level",
+    type: "enum",
+    default: "Warning",
+    values: LOG_LEVELS,
+    category: "hooks",
+    summary: "Least important log lines written to the after-script's result file.",
+  },
 
   // ------------------------------------------------------------------ e-mail reports
   {

@@ -19,6 +19,7 @@ export async function backupCommand(ctx: CommandContext): Promise<number> {
     logger: ctx.logger,
     signal: ctx.signal,
   });
+  ctx.setResult?.(r);
   ctx.out(`Backup ${r.dryRun ? "(dry run) " : ""}finished in ${formatDuration(r.durationMs)}`);
   ctx.out(`  Examined files:  ${r.examinedFiles} (${formatSize(r.sizeOfExaminedFiles)})`);
   ctx.out(`  Added files:     ${r.addedFiles} (${formatSize(r.sizeOfAddedFiles)})`);

@@ -17,6 +17,7 @@ export async function restoreCommand(ctx: CommandContext): Promise<number> {
     logger: ctx.logger,
     signal: ctx.signal,
   });
+  ctx.setResult?.(r);
   ctx.out(
     `Restored version ${r.version.index} (${formatLocalTime(r.version.time)}) in ${
       formatDuration(r.durationMs)
