@@ -143,9 +143,11 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: "<storage-URL> [<samples>|all]",
     summary: "Download remote files and check them.",
     description:
-      "Downloads the given number of sample sets (default 1; all checks everything), each a file " +
-      "list, an index and a data volume, and checks their size and hash; with " +
-      "--full-remote-verification also their content. Exit code 3 means problems were found.",
+      "Compares the remote file list with the local database (missing, unknown and resized files " +
+      "are reported by name), then downloads the given number of samples (default 1; all checks " +
+      "everything), each a file list, an index and a data volume, least recently checked first, " +
+      "and checks their size and hash; with --full-remote-verification also their content " +
+      "against the database. Exit code 3 means problems were found, 100 that nothing was examined.",
   },
   {
     name: "repair",

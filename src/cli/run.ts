@@ -21,6 +21,9 @@ import { listFolderContentsCommand } from "./commands/list_folder_contents.ts";
 import { listFileVersionsCommand } from "./commands/list_file_versions.ts";
 import { searchCommand } from "./commands/search.ts";
 import { compareCommand } from "./commands/compare.ts";
+import { deleteCommand } from "./commands/delete.ts";
+import { compactCommand } from "./commands/compact.ts";
+import { testCommand } from "./commands/test.ts";
 
 const COMMAND_TABLE: Record<string, CommandHandler> = {
   backup: backupCommand,
@@ -35,6 +38,10 @@ const COMMAND_TABLE: Record<string, CommandHandler> = {
   "search-files": searchCommand,
   "search-entries": searchCommand,
   compare: compareCommand,
+  delete: deleteCommand,
+  compact: compactCommand,
+  test: testCommand,
+  verify: testCommand,
 };
 
 /** Commands that read or write encrypted volumes and so need a passphrase. */
@@ -51,6 +58,10 @@ const NEEDS_PASSPHRASE = new Set([
   "search-files",
   "search-entries",
   "compare",
+  "delete",
+  "compact",
+  "test",
+  "verify",
 ]);
 
 /** Duplicati's operation names (DUPLICATI__OPERATIONNAME, %OPERATIONNAME%) by command. */

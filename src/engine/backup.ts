@@ -45,6 +45,7 @@ import { type SourceEntry, walkSources } from "./source_walker.ts";
 import { metadataOf } from "./metadata_source.ts";
 import { isIncompressibleName } from "./compress_hint.ts";
 import { checkRemoteAgainstDatabase, verifyFormatSettings } from "./preflight.ts";
+import { afterBackup, type AfterBackupResult, exitCodeAfter } from "./after_backup.ts";
 
 /** What a backup did. */
 export interface BackupResult {
@@ -68,6 +69,8 @@ export interface BackupResult {
   durationMs: number;
   dryRun: boolean;
   exitCode: number;
+  /** Retention, compact and the sample test run afterwards. */
+  maintenance?: AfterBackupResult;
 }
 
 /** Inputs besides the options. */
@@ -118,6 +121,12 @@ export async function backup(req: BackupRequest): Promise<BackupResult> {
       autoCreateFolder: true,
     });
     const result = await runBackup(session, db, settings, req, remote, logger, progress, dryRun);
+    result.maintenance = await afterBackup(session, db, settings, {
+      dryRun,
+      progress,
+      signal: req.signal,
+    });
+    result.exitCode = exitCodeAfter(result.exitCode, result.maintenance);
     result.durationMs = Date.now() - started;
     return result;
   } finally {

@@ -50,6 +50,11 @@ export class DblockWriter {
   private inflightBytes = 0;
   /** Number of dblocks handed to the uploader. */
   volumesWritten = 0;
+  /**
+   * Called (synchronously, inside the upload job) once a dblock and its dindex are on the remote
+   * and recorded as `Uploaded`, before anything else is committed for them.
+   */
+  onUploaded?: (volumeId: number, name: string) => void;
   private opened = false;
 
   constructor(
@@ -109,6 +114,21 @@ export class DblockWriter {
     this.batchBytes += data.length;
     if (this.batchBytes >= 1 << 20 || this.batch.length >= 256) this.dispatch();
     while (this.inflight.length > this.session.pool.size * 2 + 1) await this.drainOne();
+  }
+
+  /**
+   * Adds a block taken as is (already compressed or stored) from another volume, as compact
+   * does. `blocklist` is the block's content when it is a blocklist (copied into the dindex).
+   */
+  async addPrepared(hashB64: string, entry: PreparedEntry, blocklist?: Uint8Array): Promise<void> {
+    this.ensureOpen();
+    if (this.batch.length || this.inflight.length) {
+      this.dispatch();
+      while (this.inflight.length) await this.drainOne();
+    }
+    this.zip.addCompressed(base64ToUrl(hashB64), entry);
+    this.blocks.push({ hash: hashB64, size: entry.uncompressedSize });
+    if (blocklist) this.blocklists.push({ hash: hashB64, data: blocklist });
   }
 
   /** True when the open volume has reached the size limit and should be closed. */
@@ -224,6 +244,7 @@ export class DblockWriter {
         await this.uploader.put(index.name, index.path, index.size);
         setVolumeState(this.db, index.id, VolumeState.Uploaded);
       }
+      this.onUploaded?.(volumeId, name);
     });
   }
 }

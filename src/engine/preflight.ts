@@ -13,6 +13,7 @@ import { allVolumeNames, volumesInStates } from "../db/volumes.ts";
 import { FolderMissingError, type RemoteEntry } from "../backends/backend.ts";
 import type { FormatSettings, Session } from "./session.ts";
 import { recoverInterrupted } from "./recovery.ts";
+import { finishPendingDeletes } from "./volume_deleter.ts";
 
 function passCheck(pass: string, salt: Uint8Array): string {
   return toBase64(pbkdf2Sync(pass, salt, 10_000, 32, "sha256"));
@@ -75,16 +76,30 @@ export function verifyFormatSettings(
   }
 }
 
+/** The remote listing compared with the database. */
+export interface RemoteAnalysis {
+  /** The listing after clean-up. */
+  remote: RemoteEntry[];
+  /** Volumes the database trusts that are not on the remote. */
+  missing: string[];
+  /** Volumes whose remote size differs from the recorded one. */
+  wrongSize: { name: string; actual: number; expected: number }[];
+  /** Remote files of this backup (by prefix) that the database does not know. */
+  extra: RemoteEntry[];
+  /** True when the database knows no volume at all. */
+  emptyDatabase: boolean;
+}
+
 /**
- * Lists the remote, cleans up after an interrupted run, and checks that every volume the database
- * trusts is present with the recorded size. Returns the names now on the remote.
+ * Lists the remote, cleans up after an interrupted run (unfinished uploads, unfinished
+ * deletions) and compares the listing with the database. Throws only when listing fails.
  */
-export async function checkRemoteAgainstDatabase(
+export async function analyzeRemote(
   session: Session,
   db: LocalDatabase,
   settings: FormatSettings,
   o: { autoCreateFolder: boolean },
-): Promise<Set<string>> {
+): Promise<RemoteAnalysis> {
   let remote: RemoteEntry[];
   try {
     remote = await session.backend.list();
@@ -98,64 +113,103 @@ export async function checkRemoteAgainstDatabase(
   for (const n of report.sealedVersions) {
     session.logger.info(`The interrupted run had finished uploading ${n}; it is kept`);
   }
-  if (report.removedRemote.length) {
-    session.logger.info(
-      `Removed ${report.removedRemote.length} incomplete file(s) left by an interrupted run`,
-    );
+  const finished = await finishPendingDeletes(session, db, remote);
+  const removed = new Set([...report.removedRemote, ...finished]);
+  if (removed.size) {
+    session.logger.info(`Removed ${removed.size} file(s) left by an interrupted run`);
   }
-  const removed = new Set(report.removedRemote);
   remote = remote.filter((r) => !removed.has(r.name));
-  const names = new Set(remote.map((r) => r.name));
-  if (session.opts.bool("no-backend-verification")) return names;
   const byName = new Map(remote.map((r) => [r.name, r]));
-  const known = volumesInStates(db, VolumeState.Uploaded, VolumeState.Verified);
   const missing: string[] = [];
-  const wrongSize: string[] = [];
-  for (const v of known) {
+  const wrongSize: RemoteAnalysis["wrongSize"] = [];
+  for (const v of volumesInStates(db, VolumeState.Uploaded, VolumeState.Verified)) {
     const r = byName.get(v.Name);
     if (!r) missing.push(v.Name);
-    else if (v.Size >= 0 && r.size !== v.Size) {
-      wrongSize.push(`${v.Name} (${r.size} bytes, expected ${v.Size})`);
+    else if (v.Size >= 0 && r.size >= 0 && r.size !== v.Size) {
+      wrongSize.push({ name: v.Name, actual: r.size, expected: v.Size });
     }
-  }
-  if (missing.length || wrongSize.length) {
-    const parts: string[] = [];
-    if (missing.length) {
-      parts.push(
-        `${missing.length} file(s) are missing from the remote storage: ${
-          missing.slice(0, 10).join(", ")
-        }` +
-          (missing.length > 10 ? ", ..." : ""),
-      );
-    }
-    if (wrongSize.length) {
-      parts.push(
-        `${wrongSize.length} file(s) have the wrong size: ${wrongSize.slice(0, 10).join(", ")}`,
-      );
-    }
-    throw new UserError(
-      `${parts.join("; ")}. Run "repair" to fix the remote from the local database.`,
-      { code: "RemoteFilesMissing", exitCode: ExitCode.Fatal },
-    );
   }
   const knownNames = allVolumeNames(db);
   const extra = remote.filter((r) =>
-    parseVolumeName(r.name, settings.prefix) && !knownNames.has(r.name)
+    !r.isFolder && parseVolumeName(r.name, settings.prefix) && !knownNames.has(r.name)
   );
-  if (extra.length) {
-    if (knownNames.size === 0) {
-      throw new UserError(
-        `The destination already holds a backup (${extra.length} files) that the local database ` +
-          `does not know. Run "repair" to recreate the database from it, or use another folder or ` +
-          `--prefix for a new backup.`,
-        { code: "DatabaseMissingForRemote", exitCode: ExitCode.Fatal },
-      );
-    }
-    session.logger.warn(
-      `Found ${extra.length} remote file(s) that the local database does not know: ` +
-        extra.slice(0, 5).map((e) => e.name).join(", ") + (extra.length > 5 ? ", ..." : "") +
-        `. They are left alone; run "repair" if they belong to this backup.`,
+  return { remote, missing, wrongSize, extra, emptyDatabase: knownNames.size === 0 };
+}
+
+function listNames(names: string[]): string {
+  return names.slice(0, 10).join(", ") +
+    (names.length > 10 ? `, ... (${names.length} in all)` : "");
+}
+
+/**
+ * Lists the remote, cleans up after an interrupted run, and checks that every volume the database
+ * trusts is present with the recorded size and that no unknown file of this backup is there.
+ * Throws a UserError naming the files and the command that fixes them; `--auto-cleanup` deletes
+ * unknown files instead, `--no-backend-verification` skips the comparison. Returns the names now
+ * on the remote.
+ */
+export async function checkRemoteAgainstDatabase(
+  session: Session,
+  db: LocalDatabase,
+  settings: FormatSettings,
+  o: { autoCreateFolder: boolean },
+): Promise<Set<string>> {
+  const a = await analyzeRemote(session, db, settings, o);
+  let remote = a.remote;
+  if (session.opts.bool("no-backend-verification")) return new Set(remote.map((r) => r.name));
+  if (a.extra.length && a.emptyDatabase) {
+    throw new UserError(
+      `The destination already holds a backup (${a.extra.length} files) that the local database ` +
+        `does not know. Run "repair" to recreate the database from it, or use another folder or ` +
+        `--prefix for a new backup.`,
+      { code: "DatabaseMissingForRemote", exitCode: ExitCode.Fatal },
     );
   }
-  return names;
+  if (a.extra.length && session.opts.bool("auto-cleanup")) {
+    const deleted = new Set<string>();
+    for (const e of a.extra) {
+      try {
+        await session.backend.delete(e.name);
+        deleted.add(e.name);
+      } catch (err) {
+        session.logger.warn(`Could not delete the unknown remote file ${e.name}: ${err}`);
+      }
+    }
+    session.logger.info(
+      `--auto-cleanup removed ${deleted.size} remote file(s) the local database did not know: ` +
+        listNames([...deleted]),
+    );
+    remote = remote.filter((r) => !deleted.has(r.name));
+    a.extra = a.extra.filter((e) => !deleted.has(e.name));
+  }
+  const parts: string[] = [];
+  if (a.missing.length) {
+    parts.push(
+      `${a.missing.length} file(s) are missing from the remote storage: ${listNames(a.missing)}`,
+    );
+  }
+  if (a.wrongSize.length) {
+    parts.push(
+      `${a.wrongSize.length} file(s) have the wrong size: ${
+        listNames(a.wrongSize.map((w) => `${w.name} (${w.actual} bytes, expected ${w.expected})`))
+      }`,
+    );
+  }
+  if (a.extra.length) {
+    parts.push(
+      `${a.extra.length} remote file(s) are not recorded in the local database: ${
+        listNames(a.extra.map((e) => e.name))
+      }`,
+    );
+  }
+  if (parts.length) {
+    const fix = a.missing.length || a.wrongSize.length
+      ? `Run "repair" to fix the remote from the local database.`
+      : `Run "repair", or add --auto-cleanup to delete the unknown files.`;
+    throw new UserError(`${parts.join("; ")}. ${fix}`, {
+      code: a.missing.length || a.wrongSize.length ? "RemoteFilesMissing" : "ExtraRemoteFiles",
+      exitCode: ExitCode.Fatal,
+    });
+  }
+  return new Set(remote.map((r) => r.name));
 }
