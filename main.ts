@@ -5,6 +5,7 @@
  */
 import { basename } from "node:path";
 import { runCli } from "./src/cli/run.ts";
+import { tuneAllocator } from "./src/core/memory.ts";
 
 /** Runs the program for `argv` as called under `exeName`; returns the exit code. */
 export async function main(argv: string[], exeName: string): Promise<number> {
@@ -15,6 +16,7 @@ export async function main(argv: string[], exeName: string): Promise<number> {
 }
 
 if (import.meta.main) {
+  tuneAllocator();
   const code = await main(Deno.args, basename(Deno.execPath()));
   Deno.exit(code);
 }

@@ -12,6 +12,7 @@ import {
   SET_NAMES,
   type SetName,
 } from "./datasets.ts";
+import { V8_FLAGS } from "../src/core/memory.ts";
 import { hasGnuTime, measure, type Measured, skipped } from "./measure.ts";
 import {
   compareTrees,
@@ -164,7 +165,8 @@ function oursSide(runDir: string, extra: string[]): Side {
   const db = `${runDir}/ours-db.sqlite`;
   const nodb = `${runDir}/ours-nodb.sqlite`;
   Deno.mkdirSync(repo, { recursive: true });
-  const base = [Deno.execPath(), "run", "-A", MAIN_TS];
+  // Run exactly as `deno task cli` (and the compiled program) does: with the V8 flags.
+  const base = [Deno.execPath(), "run", "-A", `--v8-flags=${V8_FLAGS.join(",")}`, MAIN_TS];
   const common = { cwd: MAIN_DIR, env: { NO_COLOR: "1" } };
   const dbFiles = (p: string) => [p, `${p}-wal`, `${p}-shm`, `${p}-journal`];
   return {

@@ -4,6 +4,8 @@
  * the version's dlist last. Crash-safe: see `recovery.ts` for how an interrupted run is cleaned up.
  */
 import { createHash } from "node:crypto";
+import { sha256 } from "../core/sha256.ts";
+import { collectAllGarbage } from "../core/memory.ts";
 import type { OptionValues } from "../core/option_values.ts";
 import type { FilterList } from "../core/filters.ts";
 import { ExitCode, UserError } from "../core/errors.ts";
@@ -226,6 +228,7 @@ async function runBackup(
   });
 
   let lastProgress = 0;
+  let entries = 0;
   for (const entry of walkSources(sources, walkOpts)) {
     if (req.signal?.aborted) throw req.signal.reason ?? new Error("Backup cancelled");
     uploader.check();
@@ -250,6 +253,8 @@ async function runBackup(
       });
     }
     if (writer.full) await writer.closeVolume();
+    // Native hasher and file objects are freed only by full collections; keep them few.
+    if (++entries % 20_000 === 0) collectAllGarbage();
   }
   await writer.closeVolume();
   progress({
@@ -364,7 +369,7 @@ class BackupContext {
     const metaBlob = this.opts.bool("skip-metadata")
       ? encodeMetadata(new Map())
       : encodeMetadata(metadataOf(e));
-    const metaHash = createHash("sha256").update(metaBlob).digest();
+    const metaHash = sha256(metaBlob);
     const metaSame = prev !== undefined && equalBytes(prev.MetaHash, metaHash);
     const mtime = e.info.mtime?.getTime() ?? 0;
 
@@ -455,7 +460,7 @@ class BackupContext {
       const part = hashes.slice(k, k + this.hpb);
       const bl = new Uint8Array(part.length * this.settings.hashSize);
       part.forEach((h, i) => bl.set(h, i * this.settings.hashSize));
-      const blHash = createHash("sha256").update(bl).digest();
+      const blHash = sha256(bl);
       await this.putBlock(blHash, bl, false, true);
       out.push(blHash);
     }
@@ -488,7 +493,7 @@ class BackupContext {
       const hashes: Uint8Array[] = [];
       for (let o = 0; o < blob.length; o += bsz) {
         const part = blob.subarray(o, o + bsz);
-        const h = createHash("sha256").update(part).digest();
+        const h = sha256(part);
         ids.push(await this.putBlock(h, part, true, false));
         hashes.push(h);
       }
@@ -513,7 +518,7 @@ class BackupContext {
         throw new Error(`cannot read the file: ${(err as Error).message}`);
       }
       if (data.length <= this.settings.blocksize) {
-        const full = createHash("sha256").update(data).digest();
+        const full = sha256(data);
         // Read the length first: handing the buffer over (owned) may transfer it to a worker.
         const length = data.length;
         const ids = length ? [await this.putBlock(full, data, !incompressible, false, true)] : [];
@@ -542,7 +547,7 @@ class BackupContext {
         if (n === 0) break;
         const block = buf.subarray(0, n);
         fileHasher.update(block);
-        const h = createHash("sha256").update(block).digest();
+        const h = sha256(block);
         ids.push(await this.putBlock(h, block, !incompressible, false));
         hashes.push(h);
         length += n;

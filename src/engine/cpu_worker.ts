@@ -6,6 +6,7 @@
 /// <reference lib="deno.worker" />
 import { type PreparedEntry, prepareEntry } from "../format/zip.ts";
 import { deflateRawSync } from "node:zlib";
+import { collectYoungGarbage } from "../core/memory.ts";
 
 /**
  * Cheap guess whether deflate is worth trying on a block: compresses a 8 KiB sample from the
@@ -56,6 +57,7 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
         }
       }
       scope.postMessage({ id, result }, transfer);
+      collectYoungGarbage(); // the job's input blocks
     } catch (err) {
       const e = err as Error & { kind?: string; exitCode?: number; code?: string };
       scope.postMessage({

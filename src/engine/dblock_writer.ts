@@ -9,6 +9,7 @@ import { generateVolumeName } from "../format/volume_names.ts";
 import { encodeVolumeIndex, LIST_PREFIX, VOL_PREFIX } from "../format/dindex.ts";
 import { base64ToUrl, type Bytes } from "../core/bytes.ts";
 import { VERSION } from "../core/version.ts";
+import { collectYoungGarbage } from "../core/memory.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState, VolumeType } from "../db/schema.ts";
 import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/volumes.ts";
@@ -56,6 +57,7 @@ export class DblockWriter {
    */
   onUploaded?: (volumeId: number, name: string) => void;
   private opened = false;
+  private drained = 0;
 
   constructor(
     private session: Session,
@@ -177,6 +179,8 @@ export class DblockWriter {
     if (!p) return;
     const { items, entries } = await p;
     for (let i = 0; i < items.length; i++) this.zip.addCompressed(items[i].name, entries[i]);
+    // The blocks just written (and the ciphertext of sealed volumes) are garbage now.
+    if (++this.drained % 8 === 0) collectYoungGarbage();
   }
 
   /** Closes the open volume (if it has blocks) and queues it for upload with its dindex. */

@@ -1,0 +1,53 @@
+/**
+ * Keeps the process's memory bounded while gigabytes stream through it.
+ *
+ * Backups and restores allocate a steady stream of short-lived ArrayBuffers (source blocks,
+ * compressed blocks, ciphertext chunks). V8 frees their memory only when it collects the small
+ * JavaScript objects that own them, and by default it waits until about 64 MiB of such memory has
+ * piled up per isolate; glibc then keeps much of what was freed. Two measures keep the peak low:
+ *
+ * - {@link tuneAllocator}: glibc serves buffers of 128 KiB and more with their own mappings and
+ *   returns them to the system as soon as they are freed, and uses at most two malloc arenas.
+ * - {@link collectYoungGarbage}: hot loops ask V8 for a cheap young-generation collection every
+ *   few MiB, which frees the dead buffers early. This needs the V8 flags in {@link V8_FLAGS}
+ *   (baked into the compiled program and used by the deno tasks); without them it does nothing.
+ */
+
+/** The V8 flags the program is meant to run with: a small young generation and `gc()`. */
+export const V8_FLAGS = ["--max-semi-space-size=1", "--expose-gc"] as const;
+
+const M_MMAP_THRESHOLD = -3;
+const M_ARENA_MAX = -8;
+let tuned = false;
+
+/**
+ * Tunes glibc's allocator on Linux (see the module comment). Call once at start-up, before
+ * workers start. Does nothing on other systems, with other C libraries, or without FFI permission.
+ */
+export function tuneAllocator(): void {
+  if (tuned || Deno.build.os !== "linux") return;
+  tuned = true;
+  try {
+    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
+    const libc = Deno.dlopen("libc.so.6", {
+      mallopt: { parameters: ["i32", "i32"], result: "i32" },
+    });
+    libc.symbols.mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    libc.symbols.mallopt(M_ARENA_MAX, 2);
+    libc.close();
+  } catch {
+    // musl, a missing libc.so.6 or a sandbox without FFI: the defaults still work, only larger.
+  }
+}
+
+const gc = (globalThis as unknown as { gc?: (opts?: { type: "minor" | "major" }) => void }).gc;
+
+/** Runs a young-generation GC when `gc` is exposed (V8_FLAGS); cheap, about a millisecond. */
+export function collectYoungGarbage(): void {
+  gc?.({ type: "minor" });
+}
+
+/** Runs a full GC when `gc` is exposed; costs tens of milliseconds, so call it rarely. */
+export function collectAllGarbage(): void {
+  gc?.({ type: "major" });
+}
