@@ -1,0 +1,117 @@
+/**
+ * SVG chart of a backup across its versions: total size (area, left axis) and file count (line,
+ * right axis), oldest version left. A table with the same numbers follows for screen readers.
+ */
+import type { Fileset } from "../types.ts";
+import { formatDate, formatSize, parseApiDate } from "../lib/format.ts";
+
+/** Round-ish axis maximum at or above v. */
+export function niceMax(v: number): number {
+  if (v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+export function SizeChart(
+  props: { filesets: Fileset[]; selected?: number; onSelect?: (version: number) => void },
+) {
+  const pts = props.filesets
+    .map((f) => ({ f, t: parseApiDate(f.Time)?.getTime() ?? 0 }))
+    .sort((a, b) => a.t - b.t);
+  if (pts.length === 0) return <p class="muted">No versions yet.</p>;
+  const W = 640;
+  const H = 220;
+  const L = 64;
+  const R = 56;
+  const T = 12;
+  const B = 34;
+  const maxSize = niceMax(Math.max(...pts.map((p) => p.f.FileSizes ?? 0)));
+  const maxCount = niceMax(Math.max(...pts.map((p) => p.f.FileCount ?? 0)));
+  const t0 = pts[0].t;
+  const t1 = pts[pts.length - 1].t;
+  const x = (i: number) =>
+    pts.length === 1 ? L + (W - L - R) / 2 : L + ((pts[i].t - t0) / (t1 - t0 || 1)) * (W - L - R);
+  const ySize = (v: number) => T + (1 - v / maxSize) * (H - T - B);
+  const yCount = (v: number) => T + (1 - v / maxCount) * (H - T - B);
+  const sizeLine = pts.map((p, i) => `${x(i).toFixed(1)},${ySize(p.f.FileSizes ?? 0).toFixed(1)}`);
+  const area = `M${x(0).toFixed(1)},${H - B} L${sizeLine.join(" L")} L${
+    x(pts.length - 1).toFixed(1)
+  },${H - B} Z`;
+  const countLine = pts.map((p, i) => `${x(i).toFixed(1)},${yCount(p.f.FileCount ?? 0).toFixed(1)}`)
+    .join(" ");
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const short = (t: number) =>
+    new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title">
+        <title id="chart-title">
+          Backup size and file count for {pts.length} versions, from {formatDate(t0)} to{" "}
+          {formatDate(t1)}
+        </title>
+        {ticks.map((k) => (
+          <g key={k}>
+            <line class="grid" x1={L} x2={W - R} y1={ySize(k * maxSize)} y2={ySize(k * maxSize)} />
+            <text class="axis" x={L - 6} y={ySize(k * maxSize) + 4} text-anchor="end">
+              {formatSize(k * maxSize)}
+            </text>
+            <text class="axis count" x={W - R + 6} y={yCount(k * maxCount) + 4}>
+              {Math.round(k * maxCount).toLocaleString()}
+            </text>
+          </g>
+        ))}
+        <path class="size-area" d={area} />
+        <polyline class="size-line" points={sizeLine.join(" ")} />
+        <polyline class="count-line" points={countLine} />
+        {pts.map((p, i) => (
+          <g key={p.f.Version}>
+            <circle
+              class={props.selected === p.f.Version ? "pt selected" : "pt"}
+              cx={x(i)}
+              cy={ySize(p.f.FileSizes ?? 0)}
+              r={props.selected === p.f.Version ? 6 : 4}
+              onClick={() => props.onSelect?.(p.f.Version)}
+            >
+              <title>
+                Version {p.f.Version}: {formatDate(p.t)}, {formatSize(p.f.FileSizes ?? 0)},{" "}
+                {(p.f.FileCount ?? 0).toLocaleString()} files
+              </title>
+            </circle>
+          </g>
+        ))}
+        <text class="axis" x={L} y={H - 10}>{short(t0)}</text>
+        {pts.length > 1 && (
+          <text class="axis" x={W - R} y={H - 10} text-anchor="end">{short(t1)}</text>
+        )}
+      </svg>
+      <figcaption class="legend small">
+        <span class="key size"></span> Size of the source files <span class="key count"></span>{" "}
+        Number of files
+      </figcaption>
+      <details class="small">
+        <summary>Show as table</summary>
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Time</th>
+              <th scope="col">Files</th>
+              <th scope="col">Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...pts].reverse().map((p) => (
+              <tr key={p.f.Version}>
+                <td>{p.f.Version}</td>
+                <td>{formatDate(p.t)}</td>
+                <td>{(p.f.FileCount ?? 0).toLocaleString()}</td>
+                <td>{formatSize(p.f.FileSizes ?? 0)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
+  );
+}

@@ -1,0 +1,269 @@
+/** Restore start: from a configured backup, directly from a destination, or from an exported config. */
+import { useState } from "preact/hooks";
+import { errorText, post } from "../api.ts";
+import { navigate } from "../router.ts";
+import { useApp } from "../store.ts";
+import { formatDate } from "../lib/format.ts";
+import { type BackendKind, BACKENDS, type BackendValues, buildUrl } from "../lib/backend_url.ts";
+import { DynInput, ErrorBox, Field, Spinner } from "../components/ui.tsx";
+import { Icon } from "../components/Icon.tsx";
+
+type Mode = "backup" | "direct" | "config";
+
+/** Pulls the new backup's ID out of the answers the create/import routes give. */
+function idOf(r: unknown): string | null {
+  const o = r as Record<string, unknown> | null;
+  if (!o) return null;
+  if (o.ID !== undefined) return String(o.ID);
+  const inner = (o.data ?? o.Backup ?? null) as Record<string, unknown> | null;
+  if (inner?.ID !== undefined) return String(inner.ID);
+  const b = (inner?.Backup ?? null) as Record<string, unknown> | null;
+  return b?.ID !== undefined ? String(b.ID) : null;
+}
+
+export function RestoreStart() {
+  const [mode, setMode] = useState<Mode>("backup");
+  return (
+    <div class="page narrow">
+      <h1>Restore</h1>
+      <fieldset class="kind-grid three">
+        <legend>Restore from</legend>
+        {([
+          ["backup", "A configured backup", "Pick one of the backups on this computer."],
+          [
+            "direct",
+            "Backup files at a destination",
+            "No configuration needed: give the storage and the passphrase.",
+          ],
+          [
+            "config",
+            "An exported configuration",
+            "A file you exported earlier, e.g. from another computer.",
+          ],
+        ] as [Mode, string, string][]).map(([m, title, text]) => (
+          <label key={m} class={mode === m ? "kind selected" : "kind"}>
+            <input
+              type="radio"
+              name="restore-mode"
+              checked={mode === m}
+              onChange={() =>
+                setMode(m)}
+            />
+            <strong>{title}</strong>
+            <span class="muted small">{text}</span>
+          </label>
+        ))}
+      </fieldset>
+      {mode === "backup" && <FromBackup />}
+      {mode === "direct" && <Direct />}
+      {mode === "config" && <FromConfig />}
+    </div>
+  );
+}
+
+function FromBackup() {
+  const app = useApp();
+  if (!app.backups) return <Spinner />;
+  if (app.backups.length === 0) {
+    return <p class="muted">There are no configured backups. Use one of the other ways.</p>;
+  }
+  return (
+    <ul class="pick-list">
+      {app.backups.map((b) => (
+        <li key={b.Backup.ID}>
+          <button type="button" class="pick" onClick={() => navigate(`/restore/${b.Backup.ID}`)}>
+            <strong>{b.Backup.Name}</strong>
+            <span class="muted small">
+              Last backup: {formatDate(
+                b.Backup.Metadata?.LastBackupFinished ?? b.Backup.Metadata?.LastBackupDate,
+              )}
+              {b.Backup.Metadata?.BackupListCount
+                ? `, ${b.Backup.Metadata.BackupListCount} versions`
+                : ""}
+            </span>
+            <Icon name="chevron" />
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Direct() {
+  const [kind, setKind] = useState<BackendKind>("file");
+  const [values, setValues] = useState<BackendValues>({});
+  const [pass, setPass] = useState("");
+  const [err, setErr] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const def = BACKENDS.find((b) => b.kind === kind)!;
+  return (
+    <form
+      class="card form-col"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setErr(null);
+        setBusy(true);
+        try {
+          const url = buildUrl(kind, values);
+          const settings = pass
+            ? [{ Name: "encryption-module", Value: "aes" }, { Name: "passphrase", Value: pass }]
+            : [{ Name: "encryption-module", Value: "" }, {
+              Name: "--no-encryption",
+              Value: "true",
+            }];
+          const r = await post("/backups", {
+            Backup: {
+              ID: "",
+              Name: "Restore from destination",
+              Description: "",
+              Tags: [],
+              TargetURL: url,
+              Sources: [],
+              Settings: settings,
+              Filters: [],
+              Metadata: {},
+            },
+            Schedule: null,
+          }, { query: { temporary: true } });
+          const id = idOf(r);
+          if (!id) {
+            throw new Error(
+              "The server did not return an ID for the temporary configuration.",
+            );
+          }
+          navigate(`/restore/${id}?direct=1`);
+        } catch (x) {
+          setErr(errorText(x));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <Field id="d-kind" label="Storage type">
+        <select
+          id="d-kind"
+          value={kind}
+          onChange={(e) => {
+            setKind((e.target as HTMLSelectElement).value as BackendKind);
+            setValues({});
+          }}
+        >
+          {BACKENDS.map((b) => <option key={b.kind} value={b.kind}>{b.label}</option>)}
+        </select>
+      </Field>
+      {def.fields.map((f) => {
+        const id = `d-${f.key}`;
+        return f.type === "checkbox"
+          ? (
+            <label key={f.key} class="check">
+              <input
+                id={id}
+                type="checkbox"
+                checked={values[f.key] === "true"}
+                onChange={(e) =>
+                  setValues({
+                    ...values,
+                    [f.key]: (e.target as HTMLInputElement).checked ? "true" : "",
+                  })}
+              />
+              {f.label}
+            </label>
+          )
+          : (
+            <Field key={f.key} id={id} label={f.label} required={f.required}>
+              <DynInput
+                id={id}
+                type={f.type === "password" ? "password" : "text"}
+                placeholder={f.placeholder}
+                value={values[f.key] ?? ""}
+                onInput={(e) =>
+                  setValues({ ...values, [f.key]: (e.target as HTMLInputElement).value })}
+              />
+            </Field>
+          );
+      })}
+      <Field id="d-pass" label="Passphrase" help="Leave empty if the backup is not encrypted.">
+        <input
+          id="d-pass"
+          type="password"
+          autoComplete="off"
+          value={pass}
+          onInput={(e) => setPass((e.target as HTMLInputElement).value)}
+        />
+      </Field>
+      <ErrorBox error={err} />
+      <button type="submit" class="btn primary" disabled={busy}>
+        {busy ? "Connecting..." : "Continue"}
+      </button>
+    </form>
+  );
+}
+
+function FromConfig() {
+  const [file, setFile] = useState<File | null>(null);
+  const [pass, setPass] = useState("");
+  const [err, setErr] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="card form-col"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!file) return setErr("Choose the exported file.");
+        setErr(null);
+        setBusy(true);
+        try {
+          const bytes = new Uint8Array(await file.arrayBuffer());
+          let bin = "";
+          for (let i = 0; i < bytes.length; i += 0x8000) {
+            bin += String.fromCharCode(
+              ...bytes.subarray(i, i + 0x8000),
+            );
+          }
+          const r = await post("/backups/import", {
+            config: btoa(bin),
+            passphrase: pass || undefined,
+            import_metadata: false,
+            direct: true,
+            temporary: true,
+          });
+          const id = idOf(r);
+          if (!id) {
+            throw new Error("The server did not return an ID for the imported configuration.");
+          }
+          navigate(`/restore/${id}?direct=1`);
+        } catch (x) {
+          setErr(errorText(x));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <Field
+        id="c-file"
+        label="Configuration file"
+        help="A *-duplicati-config.json or .json.aes file."
+      >
+        <input
+          id="c-file"
+          type="file"
+          accept=".json,.aes"
+          onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)}
+        />
+      </Field>
+      <Field id="c-pass" label="Passphrase of the file" help="Only for an encrypted (.aes) export.">
+        <input
+          id="c-pass"
+          type="password"
+          autoComplete="off"
+          value={pass}
+          onInput={(e) => setPass((e.target as HTMLInputElement).value)}
+        />
+      </Field>
+      <ErrorBox error={err} />
+      <button type="submit" class="btn primary" disabled={busy}>
+        {busy ? "Reading..." : "Continue"}
+      </button>
+    </form>
+  );
+}

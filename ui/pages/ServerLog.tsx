@@ -1,0 +1,105 @@
+/** The server's log: stored entries and the live log (polled), with a level filter. */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { errorText, get } from "../api.ts";
+import type { LogRow } from "../types.ts";
+import { LogTable } from "../components/LogTable.tsx";
+import { ErrorBox, Spinner } from "../components/ui.tsx";
+
+const LEVELS = ["Error", "Warning", "Information", "Verbose", "Profiling"];
+
+export function ServerLog() {
+  const [tab, setTab] = useState<"stored" | "live">("stored");
+  return (
+    <div class="page">
+      <h1>Logs</h1>
+      <p class="muted">The log of each backup is on its page (Home, More, Show log).</p>
+      <div class="tabs" role="tablist">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === "stored"}
+          onClick={() => setTab("stored")}
+        >
+          Stored
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === "live"}
+          onClick={() => setTab("live")}
+        >
+          Live
+        </button>
+      </div>
+      {tab === "stored" ? <Stored /> : <Live />}
+    </div>
+  );
+}
+
+function Stored() {
+  const [rows, setRows] = useState<LogRow[] | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => {
+    get<LogRow[]>("/logdata/log", { query: { pagesize: 100 } }).then(
+      (r) => setRows(r ?? []),
+      (e) => setErr(errorText(e)),
+    );
+  }, []);
+  if (err) return <ErrorBox error={err} />;
+  if (!rows) return <Spinner />;
+  return <LogTable rows={rows} empty="The server has not logged anything." />;
+}
+
+function Live() {
+  const [level, setLevel] = useState("Information");
+  const [rows, setRows] = useState<LogRow[]>([]);
+  const [err, setErr] = useState<string | null>(null);
+  const last = useRef(0);
+  useEffect(() => {
+    let alive = true;
+    last.current = 0;
+    setRows([]);
+    const tick = async () => {
+      while (alive) {
+        try {
+          const r = await get<LogRow[]>("/logdata/poll", {
+            query: { level, id: last.current, pagesize: 100 },
+          });
+          if (!alive) return;
+          setErr(null);
+          if (r && r.length) {
+            const ids = r.map((x) => Number(x.ID)).filter(Number.isFinite);
+            if (ids.length) last.current = Math.max(last.current, ...ids);
+            setRows((prev) => {
+              const seen = new Set(prev.map((p) => p.ID));
+              return [...r.filter((x) => !seen.has(x.ID)), ...prev].slice(0, 500);
+            });
+          }
+        } catch (e) {
+          if (alive) setErr(errorText(e));
+        }
+        await new Promise((res) => setTimeout(res, 2000));
+      }
+    };
+    void tick();
+    return () => {
+      alive = false;
+    };
+  }, [level]);
+  return (
+    <>
+      <div class="field inline">
+        <label for="live-level">Level</label>
+        <select
+          id="live-level"
+          value={level}
+          onChange={(e) => setLevel((e.target as HTMLSelectElement).value)}
+        >
+          {LEVELS.map((l) => <option key={l}>{l}</option>)}
+        </select>
+      </div>
+      <ErrorBox error={err} />
+      <LogTable rows={rows} empty="Waiting for log messages..." />
+    </>
+  );
+}
