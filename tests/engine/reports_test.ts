@@ -207,9 +207,15 @@ function header(raw: string, name: string): string | undefined {
   return m?.[1].trim();
 }
 
+/** The decoded body of a received message (base64 when it has lines too long for SMTP). */
 function bodyOf(raw: string): string {
   const i = raw.indexOf("\r\n\r\n");
-  return raw.slice(i + 4).replace(/\r\n/g, "\n");
+  const body = raw.slice(i + 4);
+  if (/^base64$/i.test(header(raw.slice(0, i), "Content-Transfer-Encoding") ?? "")) {
+    const bin = atob(body.replace(/\r\n/g, ""));
+    return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  }
+  return body.replace(/\r\n/g, "\n");
 }
 
 Deno.test("mail report over plain SMTP with login: subject and body templates expanded", async () => {

@@ -68,8 +68,11 @@ export function composeMessage(msg: MailMessage, eightBit: boolean, now = new Da
   const body = msg.body.replace(/\r\n|\r|\n/g, "\r\n");
   let encoding = "7bit";
   let encodedBody = body;
-  if (!isAscii(body)) {
-    if (eightBit) encoding = "8bit";
+  // SMTP allows at most 998 characters per line: longer lines (e.g. a one-line JSON result) are
+  // sent base64-encoded, like non-ASCII text without 8BITMIME.
+  const longLines = body.split("\r\n").some((l) => l.length > 998);
+  if (!isAscii(body) || longLines) {
+    if (eightBit && !longLines) encoding = "8bit";
     else {
       encoding = "base64";
       const bytes = new TextEncoder().encode(body);
