@@ -9,5 +9,9 @@ export function remoteOperations(
 ): Record<string, unknown>[] {
   return beforeId === undefined
     ? db.all("SELECT * FROM RemoteOperation ORDER BY ID DESC LIMIT ?", pageSize)
-    : db.all("SELECT * FROM RemoteOperation WHERE ID < ? ORDER BY ID DESC LIMIT ?", beforeId, pageSize);
+    : db.all(
+      "SELECT * FROM RemoteOperation WHERE ID < ? ORDER BY ID DESC LIMIT ?",
+      beforeId,
+      pageSize,
+    );
 }

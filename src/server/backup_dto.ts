@@ -4,7 +4,6 @@
  */
 import { ArgumentError } from "../core/errors.ts";
 import { parseFilterExpression } from "../core/filters.ts";
-import { timingSafeEqual } from "node:crypto";
 import type { BackupRecord, FilterRow, ScheduleRecord, SettingRow } from "./database.ts";
 import { isSensitiveName, MASK, maskUrl, unmaskUrl } from "./secrets.ts";
 import { normalizeWeekdays, parseRepeat } from "./scheduler.ts";
@@ -221,10 +220,4 @@ export function backupDto(b: BackupRecord, dbPathExists: boolean): Record<string
     IsUnencryptedOrPassphraseStored: unencryptedOrStored(b),
     AdditionalTargetURLs: [],
   };
-}
-
-/** Constant-time string compare (for tokens and keys). */
-export function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a), y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -111,3 +111,12 @@ export function unmaskUrl(incoming: string, stored: string | undefined): string 
   const old = new Map(sPairs);
   return joinQuery(base, iPairs.map(([k, v]) => [k, v === MASK ? old.get(k) ?? "" : v]));
 }
+
+/** The URL with its password and secret query parameters removed (for exports without secrets). */
+export function stripUrlSecrets(url: string): string {
+  const [base, pairs] = splitQuery(url);
+  return joinQuery(
+    base.replace(USERINFO_RE, (_m, pre) => `${pre}@`),
+    pairs.filter(([k]) => !isSensitiveName(decodeURIComponent(k))),
+  );
+}

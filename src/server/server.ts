@@ -84,13 +84,13 @@ function listen(
 }
 
 /**
- * Starts a server. Throws a UserError (exit 200) for a second server on the same data folder, a
+ * Starts a server (listening when this returns). Throws a UserError (exit 200) for a second server on the same data folder, a
  * missing or wrong settings key, bad options, or no free port.
  */
-export async function startServer(
+export function startServer(
   cfg: ServerConfig,
   opts: StartOptions = {},
-): Promise<ServerHandle> {
+): ServerHandle {
   const clock = opts.clock ?? Date.now;
   const print = opts.print ?? ((l: string) => console.log(l));
   const dataFolder = serverDataFolder(cfg);

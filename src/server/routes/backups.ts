@@ -16,7 +16,7 @@ import {
 } from "../backup_dto.ts";
 import { HttpError, notFound, queryFlag, readObject } from "../http_errors.ts";
 import { engineOptions, newDatabasePath } from "../runner.ts";
-import { isSensitiveName } from "../secrets.ts";
+import { isSensitiveName, stripUrlSecrets } from "../secrets.ts";
 import { isEncryptedConfig, openConfig, sealConfig } from "../../engine/config_file.ts";
 import { VERSION } from "../../core/version.ts";
 import { AuthError } from "../auth.ts";
@@ -54,7 +54,7 @@ function listEntry(ctx: ServerContext, b: BackupRecord) {
 function exportStructure(ctx: ServerContext, b: BackupRecord, withPasswords: boolean) {
   const s = ctx.db.scheduleFor(b.ID);
   const settings = withPasswords ? b.Settings : b.Settings.filter((x) => !isSensitiveName(x.Name));
-  const url = withPasswords ? b.TargetURL : b.TargetURL.replace(/(\/\/[^:/@]*):[^@/]*@/, "$1@");
+  const url = withPasswords ? b.TargetURL : stripUrlSecrets(b.TargetURL);
   return {
     CreatedByVersion: VERSION,
     Schedule: scheduleDto(s),
