@@ -16,6 +16,9 @@ import { completedFilesets, filesetTotals } from "../db/filesets.ts";
 import type { BackupRecord, ServerDatabase } from "./database.ts";
 import { DEFAULTS_ID } from "./database.ts";
 import type { TaskContext, TaskInfo, TaskSpec } from "./task_queue.ts";
+import { type OperationInputs, runWithHooks, type SkipReason } from "../engine/operation_hooks.ts";
+import { testBackup } from "../engine/verify.ts";
+import { compact } from "../engine/compact.ts";
 import type { ServerEvents } from "./events.ts";
 
 /** What the runner needs from the server. */
@@ -88,8 +91,20 @@ function localStats(dbPath: string): { versions: number; lastSize: number; lastF
   }
 }
 
-function logLevelOf(r: { errors: string[]; warnings: string[] }): "Error" | "Warning" | "Success" {
-  return r.errors.length ? "Error" : r.warnings.length ? "Warning" : "Success";
+/** What every engine result carries. */
+interface ResultLike {
+  errors?: string[];
+  warnings?: string[];
+  durationMs?: number;
+  Skipped?: string;
+  SkipReason?: SkipReason;
+}
+
+function levelOf(info: TaskInfo, r: ResultLike | undefined): "Error" | "Warning" | "Success" {
+  if (info.Status === "Failed") return "Error";
+  if (info.Status !== "Completed" || !r) return "Warning";
+  if (r.Skipped !== undefined) return r.SkipReason === "Normal" ? "Success" : r.SkipReason!;
+  return r.errors?.length ? "Error" : r.warnings?.length ? "Warning" : "Success";
 }
 
 /** Records a finished or failed operation: log row, metadata, notification. */
@@ -98,14 +113,15 @@ export function recordOutcome(
   b: BackupRecord,
   operation: string,
   info: TaskInfo,
-  result?: BackupResult | RestoreResult,
+  raw?: unknown,
 ): void {
   const id = Number(b.ID);
+  const result = raw && typeof raw === "object" ? raw as ResultLike : undefined;
   const failed = info.Status === "Failed";
-  const level = failed ? "Error" : result ? logLevelOf(result) : "Warning";
+  const level = levelOf(info, result);
   const message = JSON.stringify({
     MainOperation: operation,
-    ParsedResult: failed ? "Fatal" : result ? level : info.Status,
+    ParsedResult: failed ? "Fatal" : level,
     Status: info.Status,
     BeginTime: info.TaskStarted,
     EndTime: info.TaskFinished,
@@ -114,11 +130,11 @@ export function recordOutcome(
   });
   const logId = host.db.addLog(id, level === "Success" ? "Information" : level, "Result", message);
   const meta: Record<string, string> = {};
-  if (failed || (result && result.errors.length)) {
+  if (failed || result?.errors?.length) {
     meta.LastErrorDate = info.TaskFinished ?? new Date().toISOString();
-    meta.LastErrorMessage = info.ErrorMessage ?? result?.errors[0] ?? "";
+    meta.LastErrorMessage = info.ErrorMessage ?? result?.errors?.[0] ?? "";
   }
-  if (operation === "Backup" && info.Status === "Completed") {
+  if (operation === "Backup" && info.Status === "Completed" && result?.Skipped === undefined) {
     const r = result as BackupResult;
     const stats = localStats(b.DBPath);
     Object.assign(meta, {
@@ -133,7 +149,7 @@ export function recordOutcome(
       LastBackupSize: String(stats.lastSize),
     });
   }
-  if (operation === "Restore" && info.Status === "Completed") {
+  if (operation === "Restore" && info.Status === "Completed" && result?.Skipped === undefined) {
     meta.LastRestoreFinished = info.TaskFinished ?? "";
     meta.LastRestoreDuration = String((result as RestoreResult).durationMs);
   }
@@ -144,7 +160,8 @@ export function recordOutcome(
       Title: failed
         ? `${operation} of "${b.Name}" failed`
         : `${operation} of "${b.Name}" reported ${level === "Error" ? "errors" : "warnings"}`,
-      Message: info.ErrorMessage ?? result?.errors[0] ?? result?.warnings[0] ?? info.Status,
+      Message: info.ErrorMessage ?? result?.errors?.[0] ?? result?.warnings?.[0] ??
+        result?.Skipped ?? info.Status,
       Exception: info.Exception ?? "",
       BackupID: b.ID,
       Action: `backup:show-log`,
@@ -159,28 +176,97 @@ export function recordOutcome(
   host.events.publish("backuplist", undefined);
 }
 
+/** What a task returns when a before-script skipped its operation. */
+export interface SkippedOperation {
+  Skipped: string;
+  SkipReason: SkipReason;
+}
+
+/**
+ * A task that runs one engine operation of a stored backup through the operation hooks (scripts
+ * and reports, exactly as on the command line). `options` is checked now, so bad values are
+ * refused before anything is queued.
+ */
+function hookedTask<R>(
+  b: BackupRecord,
+  operation: string,
+  options: OptionValues,
+  localPath: string[],
+  call: (inputs: OperationInputs, ctx: TaskContext) => Promise<R>,
+): TaskSpec {
+  return {
+    operation,
+    backupId: b.ID,
+    run: async (ctx: TaskContext) => {
+      const outcome = await runWithHooks(
+        {
+          operation,
+          remoteUrl: b.TargetURL,
+          localPath,
+          options,
+          filters: engineFilters(b),
+          logger: ctx.logger,
+        },
+        (inputs) => call(inputs, ctx),
+      );
+      if (outcome.skipped) {
+        return { Skipped: outcome.skipped.message, SkipReason: outcome.skipped.reason };
+      }
+      return outcome.result;
+    },
+  };
+}
+
 /** The task that backs up a stored backup through the engine. */
 export function backupTask(host: RunnerHost, b: BackupRecord): TaskSpec {
-  return {
-    operation: "Backup",
-    backupId: b.ID,
-    run: (ctx: TaskContext) => {
-      if (b.Sources.length === 0) {
-        throw new UserError(`The backup "${b.Name}" has no source folders: add one and try again`, {
-          code: "NoSources",
-        });
-      }
-      return runEngineBackup({
-        url: b.TargetURL,
-        sources: b.Sources,
-        options: engineOptions(host, b),
-        filters: engineFilters(b),
+  if (b.Sources.length === 0) {
+    throw new UserError(`The backup "${b.Name}" has no source folders: add one and try again`, {
+      code: "NoSources",
+    });
+  }
+  return hookedTask(
+    b,
+    "Backup",
+    engineOptions(host, b),
+    b.Sources,
+    (inputs, ctx) =>
+      runEngineBackup({
+        url: inputs.remoteUrl,
+        sources: inputs.localPath,
+        options: inputs.options,
+        filters: inputs.filters,
         progress: ctx.progress,
         logger: ctx.logger,
         signal: ctx.signal,
-      });
-    },
-  };
+      }),
+  );
+}
+
+/** The task that checks remote files of a stored backup (`test` with --backup-test-samples). */
+export function verifyTask(host: RunnerHost, b: BackupRecord): TaskSpec {
+  const options = engineOptions(host, b);
+  const samples = options.int("backup-test-samples", 1);
+  return hookedTask(b, "Test", options, [], (inputs, ctx) =>
+    testBackup({
+      url: inputs.remoteUrl,
+      options: inputs.options,
+      samples: samples > 0 ? samples : 1,
+      progress: ctx.progress,
+      logger: ctx.logger,
+      signal: ctx.signal,
+    }));
+}
+
+/** The task that compacts the remote volumes of a stored backup. */
+export function compactTask(host: RunnerHost, b: BackupRecord): TaskSpec {
+  return hookedTask(b, "Compact", engineOptions(host, b), [], (inputs, ctx) =>
+    compact({
+      url: inputs.remoteUrl,
+      options: inputs.options,
+      progress: ctx.progress,
+      logger: ctx.logger,
+      signal: ctx.signal,
+    }));
 }
 
 /** What the restore route accepts (Duplicati's RestoreInputDto). */
@@ -214,19 +300,21 @@ export function restoreTask(host: RunnerHost, b: BackupRecord, input: RestoreInp
   if (input.permissions !== undefined) extra["restore-permissions"] = String(!!input.permissions);
   if (input.skip_metadata !== undefined) extra["skip-metadata"] = String(!!input.skip_metadata);
   if (input.passphrase) extra.passphrase = input.passphrase;
-  const options = engineOptions(host, b, extra);
-  return {
-    operation: "Restore",
-    backupId: b.ID,
-    run: (ctx: TaskContext) =>
+  const patterns = restorePatterns(input.paths);
+  return hookedTask(
+    b,
+    "Restore",
+    engineOptions(host, b, extra),
+    patterns,
+    (inputs, ctx) =>
       runEngineRestore({
-        url: b.TargetURL,
-        patterns: restorePatterns(input.paths),
-        options,
+        url: inputs.remoteUrl,
+        patterns: inputs.localPath,
+        options: inputs.options,
         filters: new FilterList([]),
         progress: ctx.progress,
         logger: ctx.logger,
         signal: ctx.signal,
       }),
-  };
+  );
 }

@@ -8,7 +8,14 @@ import { existsSync } from "node:fs";
 import type { ServerContext } from "../context.ts";
 import type { BackupRecord } from "../database.ts";
 import { HttpError, queryFlag, queryInt, readObject } from "../http_errors.ts";
-import { backupTask, engineOptions, type RestoreInput, restoreTask } from "../runner.ts";
+import {
+  backupTask,
+  compactTask,
+  engineOptions,
+  type RestoreInput,
+  restoreTask,
+  verifyTask,
+} from "../runner.ts";
 import { getBackupOr404 } from "./backups.ts";
 import { BackupView, folderContents, type ListedEntry } from "../../engine/list.ts";
 import { patternFilter } from "../../engine/path_filter.ts";
@@ -19,8 +26,6 @@ import { maskUrl } from "../secrets.ts";
 
 /** Operations whose engine functions are not part of this build yet. */
 const NOT_YET: Record<string, string> = {
-  verify: "Verify",
-  compact: "Compact",
   repair: "Repair",
   repairupdate: "Repair",
   vacuum: "Vacuum",
@@ -98,6 +103,15 @@ export function backupOpsRoutes(api: Hono, ctx: ServerContext): void {
       skip_metadata: body.skip_metadata === true,
     };
     return taskStarted(c, ctx.queue.add(restoreTask(ctx, b, input)));
+  });
+
+  api.post("/backup/:id/verify", (c) => {
+    const b = getBackupOr404(ctx, c.req.param("id"));
+    return taskStarted(c, ctx.queue.add(verifyTask(ctx, b)));
+  });
+  api.post("/backup/:id/compact", (c) => {
+    const b = getBackupOr404(ctx, c.req.param("id"));
+    return taskStarted(c, ctx.queue.add(compactTask(ctx, b)));
   });
 
   for (const [route, op] of Object.entries(NOT_YET)) {

@@ -79,7 +79,9 @@ export function websocketRoute(app: Hono, ctx: ServerContext): void {
     const subs = new Set<ServiceName>(["legacystatus"]);
     const send = (type: ServiceName, data: unknown) => {
       if (socket.readyState !== WebSocket.OPEN || !subs.has(type)) return;
-      socket.send(JSON.stringify({ type, apiVersion: 1, data: data ?? snapshot(ctx, type) }));
+      const payload = data ?? snapshot(ctx, type);
+      if (payload === null) return; // nothing to show for this service yet
+      socket.send(JSON.stringify({ type, apiVersion: 1, data: payload }));
     };
     let unsubscribe = () => {};
     socket.onopen = () => {

@@ -73,7 +73,7 @@ export function serverStateRoutes(api: Hono, ctx: ServerContext): void {
         );
       }
       const wait = durationMs(c.req.query("duration") ?? "5m", "duration", 10_000, 3_600_000);
-      await ctx.events.wait(Number(last), wait, c.req.raw.signal);
+      await ctx.events.wait(Number(last), wait);
     }
     return c.json(serverStatus(ctx));
   });
