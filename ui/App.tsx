@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { errorText, hasToken, logout, onSignedOut, post, refresh, signinWithToken } from "./api.ts";
 import { navigate, useRoute } from "./router.ts";
-import { start, stop, useApp } from "./store.ts";
+import { refreshState, start, stop, useApp } from "./store.ts";
 import { Icon } from "./components/Icon.tsx";
 import { Spinner, Toasts } from "./components/ui.tsx";
 import { PauseDialog } from "./components/PauseDialog.tsx";
@@ -142,7 +142,7 @@ function Shell() {
                 <button
                   type="button"
                   class="btn"
-                  onClick={() => void post("/serverstate/resume").catch(() => {})}
+                  onClick={() => void post("/serverstate/resume").then(refreshState, () => {})}
                   title={app.server?.EstimatedPauseEnd
                     ? `Paused until ${formatDate(app.server.EstimatedPauseEnd)}`
                     : "Paused"}

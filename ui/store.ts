@@ -74,6 +74,13 @@ export async function loadSysinfo(): Promise<SystemInfo> {
   return s;
 }
 
+/** Reads the server state now (after a user action), without waiting for the long poll. */
+export async function refreshState(): Promise<void> {
+  try {
+    setState({ server: await get<ServerState>("/serverstate"), online: true });
+  } catch { /* the poll loop reports problems */ }
+}
+
 let running = false;
 let generation = 0;
 

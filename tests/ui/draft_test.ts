@@ -127,3 +127,29 @@ Deno.test("volume size warnings", () => {
   assert.match(dblockWarning({ ...d, dblockN: "1", dblockUnit: "MB" })!, /smaller than 5 MB/);
   assert.match(dblockWarning({ ...d, dblockN: "3", dblockUnit: "GB" })!, /larger than 2 GB/);
 });
+
+Deno.test("a new backup's default time that has passed today moves to tomorrow", () => {
+  const now = new Date(2026, 4, 10, 19, 30);
+  const later = draftFrom(
+    { Schedule: { Time: "21:00:00", Repeat: "1D", AllowedDays: [] } },
+    true,
+    now,
+  );
+  assert.deepEqual([later.date, later.time], ["2026-05-10", "21:00"]);
+  const passed = draftFrom(
+    { Schedule: { Time: "13:00:00", Repeat: "1D", AllowedDays: [] } },
+    true,
+    now,
+  );
+  assert.deepEqual([passed.date, passed.time], ["2026-05-11", "13:00"]);
+  const edited = draftFrom(
+    { ...loaded, Schedule: { ...loaded.Schedule!, Time: "2020-01-01T13:00:00Z" } },
+    false,
+    now,
+  );
+  assert.equal(
+    edited.date.startsWith("2020-01-0"),
+    true,
+    "an existing schedule is shown as stored",
+  );
+});

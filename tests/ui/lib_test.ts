@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   formatDuration,
   formatSize,
+  metaDuration,
   parseApiDate,
   phaseText,
   splitSize,
@@ -167,4 +168,10 @@ Deno.test("filter rows map to Duplicati expressions and back", () => {
     expression: "/home/me/.cache/",
   });
   assert.equal(filterRow(false, "*.tmp").kind, "glob");
+});
+
+Deno.test("metaDuration reads timespans and millisecond counts", () => {
+  assert.equal(metaDuration("00:00:27.1234567"), "0m 27s");
+  assert.equal(metaDuration("5429"), "0m 5s");
+  assert.equal(metaDuration(undefined), "-");
 });

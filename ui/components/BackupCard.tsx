@@ -2,8 +2,8 @@
 import { useState } from "preact/hooks";
 import { errorText, post } from "../api.ts";
 import { navigate } from "../router.ts";
-import { useApp } from "../store.ts";
-import { formatDate, formatDuration, formatSize, relativeTime } from "../lib/format.ts";
+import { refreshState, useApp } from "../store.ts";
+import { formatDate, formatSize, metaDuration, relativeTime } from "../lib/format.ts";
 import { parseUrl } from "../lib/backend_url.ts";
 import type { BackupAndSchedule } from "../types.ts";
 import { Icon } from "./Icon.tsx";
@@ -26,6 +26,7 @@ export async function runNow(id: string, name: string): Promise<void> {
   try {
     await post(`/backup/${id}/run`);
     toast(`"${name}" started`);
+    await refreshState();
   } catch (e) {
     toast(`Could not start "${name}": ${errorText(e)}`, "error");
   }
@@ -82,7 +83,7 @@ export function BackupCard(props: { item: BackupAndSchedule }) {
           {m.LastBackupDuration && (
             <>
               <dt>Duration</dt>
-              <dd>{formatDuration(m.LastBackupDuration)}</dd>
+              <dd>{metaDuration(m.LastBackupDuration)}</dd>
             </>
           )}
           {m.SourceFilesSize && (

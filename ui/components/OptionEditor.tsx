@@ -114,11 +114,14 @@ export function OptionEditor(
   const [text, setText] = useState<string | null>(null);
   const used = new Set(props.value.map((s) => bare(s.Name)));
   const q = search.trim().toLowerCase();
+  // Exact name first, then names starting with the text, names containing it, and help texts.
+  const rank = (o: OptionInfo) =>
+    o.Name === q ? 0 : o.Name.startsWith(q) ? 1 : o.Name.includes(q) ? 2 : 3;
   const matches = q
     ? options.filter((o) =>
       !used.has(o.Name) && !(props.exclude?.(o.Name)) &&
       (o.Name.includes(q) || (o.ShortDescription ?? "").toLowerCase().includes(q))
-    ).slice(0, 12)
+    ).sort((a, b) => rank(a) - rank(b)).slice(0, 12)
     : [];
   const add = (o: OptionInfo) => {
     const t = o.Type.toLowerCase();

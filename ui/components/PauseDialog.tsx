@@ -1,6 +1,7 @@
 /** Pause the scheduler (and optionally transfers) for a chosen time. */
 import { useState } from "preact/hooks";
 import { errorText, post } from "../api.ts";
+import { refreshState } from "../store.ts";
 import { ErrorBox, Modal, toast } from "./ui.tsx";
 
 const DURATIONS = [
@@ -59,6 +60,7 @@ export function PauseDialog(props: { onClose: () => void }) {
                 query: { duration: duration || undefined, pauseTransfers: transfers },
               });
               toast("Paused");
+              await refreshState();
               props.onClose();
             } catch (e) {
               setErr(errorText(e));

@@ -66,6 +66,13 @@ export function SizeChart(
         <polyline class="count-line" points={countLine} />
         {pts.map((p, i) => (
           <g key={p.f.Version}>
+            <rect
+              class="pt-count"
+              x={x(i) - 3}
+              y={yCount(p.f.FileCount ?? 0) - 3}
+              width={6}
+              height={6}
+            />
             <circle
               class={props.selected === p.f.Version ? "pt selected" : "pt"}
               cx={x(i)}

@@ -1,7 +1,7 @@
 /** Live progress of the running task: phase, bar, counts, current file, transfer, stop/abort. */
 import { useState } from "preact/hooks";
 import { errorText, post } from "../api.ts";
-import { useApp } from "../store.ts";
+import { refreshState, useApp } from "../store.ts";
 import { formatSize, phaseText } from "../lib/format.ts";
 import { Icon } from "./Icon.tsx";
 import { Bar, toast } from "./ui.tsx";
@@ -22,6 +22,7 @@ export function TaskProgress(props: { compact?: boolean }) {
     try {
       await post(`/task/${taskId}/${what}`);
       toast(what === "stop" ? "Stopping after the current file" : "Aborting");
+      await refreshState();
     } catch (e) {
       toast(errorText(e), "error");
       setStopping(false);

@@ -107,3 +107,12 @@ export function phaseText(phase: string | undefined): string {
   const words = last.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/**
+ * A backup's last duration from its metadata: Duplicati stores a .NET timespan ("00:00:27.12");
+ * a plain number is taken as milliseconds.
+ */
+export function metaDuration(v: string | null | undefined): string {
+  if (v && /^\d+$/.test(v)) return formatDuration(Number(v) / 1000);
+  return formatDuration(v);
+}

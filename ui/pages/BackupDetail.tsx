@@ -4,7 +4,7 @@ import { errorText, get, post } from "../api.ts";
 import { navigate } from "../router.ts";
 import { useApp } from "../store.ts";
 import type { Fileset } from "../types.ts";
-import { formatDate, formatDuration, formatSize } from "../lib/format.ts";
+import { formatDate, formatSize, metaDuration } from "../lib/format.ts";
 import { maskUrl } from "../lib/backend_url.ts";
 import { SizeChart } from "../components/SizeChart.tsx";
 import { TaskProgress } from "../components/TaskProgress.tsx";
@@ -89,7 +89,7 @@ export function BackupDetail(props: { id: string }) {
           <dt>Next scheduled run</dt>
           <dd>{next ? formatDate(next) : "not scheduled"}</dd>
           <dt>Duration of last run</dt>
-          <dd>{formatDuration(m.LastBackupDuration)}</dd>
+          <dd>{metaDuration(m.LastBackupDuration)}</dd>
           <dt>Source size</dt>
           <dd>{formatSize(m.SourceFilesSize)}</dd>
           <dt>Backup size at destination</dt>

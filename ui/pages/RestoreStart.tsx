@@ -10,15 +10,20 @@ import { Icon } from "../components/Icon.tsx";
 
 type Mode = "backup" | "direct" | "config";
 
-/** Pulls the new backup's ID out of the answers the create/import routes give. */
+/** The ID of the backup a create or import answer names (`{ID, Temporary}`), or null. */
 function idOf(r: unknown): string | null {
   const o = r as Record<string, unknown> | null;
-  if (!o) return null;
-  if (o.ID !== undefined) return String(o.ID);
-  const inner = (o.data ?? o.Backup ?? null) as Record<string, unknown> | null;
-  if (inner?.ID !== undefined) return String(inner.ID);
-  const b = (inner?.Backup ?? null) as Record<string, unknown> | null;
-  return b?.ID !== undefined ? String(b.ID) : null;
+  return o && o.ID !== undefined && o.ID !== null && o.ID !== "" ? String(o.ID) : null;
+}
+
+/** Creates a temporary backup configuration (not listed, not scheduled) to restore from. */
+async function temporaryBackup(backup: Record<string, unknown>): Promise<string> {
+  const r = await post("/backups", { Backup: { ...backup, ID: "" }, Schedule: null }, {
+    query: { temporary: true },
+  });
+  const id = idOf(r);
+  if (!id) throw new Error("The server did not return an ID for the temporary configuration.");
+  return id;
 }
 
 export function RestoreStart() {
@@ -111,26 +116,16 @@ function Direct() {
               Name: "--no-encryption",
               Value: "true",
             }];
-          const r = await post("/backups", {
-            Backup: {
-              ID: "",
-              Name: "Restore from destination",
-              Description: "",
-              Tags: [],
-              TargetURL: url,
-              Sources: [],
-              Settings: settings,
-              Filters: [],
-              Metadata: {},
-            },
-            Schedule: null,
-          }, { query: { temporary: true } });
-          const id = idOf(r);
-          if (!id) {
-            throw new Error(
-              "The server did not return an ID for the temporary configuration.",
-            );
-          }
+          const id = await temporaryBackup({
+            Name: "Restore from destination",
+            Description: "",
+            Tags: [],
+            TargetURL: url,
+            Sources: [],
+            Settings: settings,
+            Filters: [],
+            Metadata: {},
+          });
           navigate(`/restore/${id}?direct=1`);
         } catch (x) {
           setErr(errorText(x));
@@ -227,9 +222,13 @@ function FromConfig() {
             direct: true,
             temporary: true,
           });
-          const id = idOf(r);
+          // Duplicati answers a direct import with the parsed configuration ({data: {Backup}}),
+          // which then becomes a temporary backup; a server may also create it at once ({ID}).
+          let id = idOf(r);
           if (!id) {
-            throw new Error("The server did not return an ID for the imported configuration.");
+            const data = (r as { data?: { Backup?: Record<string, unknown> } } | null)?.data;
+            if (!data?.Backup) throw new Error("The server did not accept the configuration file.");
+            id = await temporaryBackup(data.Backup);
           }
           navigate(`/restore/${id}?direct=1`);
         } catch (x) {

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { errorText, get, post } from "../api.ts";
 import { navigate, useRoute } from "../router.ts";
-import { useApp } from "../store.ts";
+import { refreshState, useApp } from "../store.ts";
 import type { Fileset, ListResult, LogRow, TaskInfo } from "../types.ts";
 import { formatDate, formatSize, parseApiDate, relativeTime } from "../lib/format.ts";
 import { Stepper } from "../components/Stepper.tsx";
@@ -74,7 +74,8 @@ export function RestoreWizard(props: { id: string }) {
     if (!time) return [];
     const query = p === null
       ? { time, "prefix-only": true }
-      : { time, "folder-contents": true, filter: `@${p}` };
+      // "@" marks a literal path (Duplicati's rule); only needed when the path has * or ?.
+      : { time, "folder-contents": true, filter: /[*?]/.test(p) ? `@${p}` : p };
     const r = await get<ListResult>(`/backup/${props.id}/files`, { query });
     return nodesOf(r, p);
   }, [props.id, time]);
@@ -139,6 +140,7 @@ export function RestoreWizard(props: { id: string }) {
         passphrase: passphrase || undefined,
       });
       setTask({ id: r.ID, info: null });
+      void refreshState();
       setResult(null);
       setStep(2);
     } catch (e) {
@@ -170,7 +172,7 @@ export function RestoreWizard(props: { id: string }) {
     );
   }
   const done = task?.info && !["Waiting", "Running"].includes(task.info.Status);
-  const failed = done && (task!.info!.Status === "Failed" || !!task!.info!.ErrorMessage);
+  const failed = done && (task!.info!.Status !== "Completed" || !!task!.info!.ErrorMessage);
 
   return (
     <div class="page wizard">
@@ -249,7 +251,9 @@ export function RestoreWizard(props: { id: string }) {
               ? (
                 <div class="tree-box">
                   <div class="row-between pad">
-                    <span class="muted small">{hits.length} matches</span>
+                    <span class="muted small">
+                      {hits.length === 1 ? "1 match" : `${hits.length} matches`}
+                    </span>
                     <button type="button" class="btn small" onClick={() => setHits(null)}>
                       Back to folders
                     </button>
@@ -446,7 +450,10 @@ export function RestoreWizard(props: { id: string }) {
           {done && failed && (
             <div class="card result error" role="alert">
               <h2 class="h3">Restore failed</h2>
-              <p>{task.info!.ErrorMessage ?? "The restore did not finish."}</p>
+              <p>
+                {task.info!.ErrorMessage ??
+                  `The restore ended as ${task.info!.Status.toLowerCase()}.`}
+              </p>
               <RestoreNumbers result={result} target={path} />
             </div>
           )}
@@ -472,38 +479,53 @@ export function RestoreWizard(props: { id: string }) {
   );
 }
 
+/** The numbers of a restore result, in Duplicati's (PascalCase) or the engine's (camelCase) names. */
+function restoreSummary(r: Record<string, unknown>) {
+  const num = (...keys: string[]) => {
+    for (const k of keys) if (typeof r[k] === "number") return r[k] as number;
+    return undefined;
+  };
+  const list = (...keys: string[]) => {
+    for (const k of keys) if (Array.isArray(r[k])) return (r[k] as unknown[]).map(String);
+    return [];
+  };
+  return {
+    files: num("RestoredFiles", "restoredFiles"),
+    size: num("SizeOfRestoredFiles", "sizeRestored"),
+    warnings: list("Warnings", "warnings"),
+    errors: list("Errors", "errors"),
+  };
+}
+
 function RestoreNumbers(props: { result: Record<string, unknown> | null; target: string }) {
-  const r = props.result;
-  if (!r) return <p>Files were restored to {props.target}.</p>;
-  const n = (k: string) => (typeof r[k] === "number" ? (r[k] as number) : undefined);
-  const warnings = (r.Warnings ?? r.WarningsActualLength) as unknown;
-  const errors = (r.Errors ?? r.ErrorsActualLength) as unknown;
+  if (!props.result) return <p>Files were restored to {props.target}.</p>;
+  const s = restoreSummary(props.result);
   return (
     <dl class="facts">
-      {n("RestoredFiles") !== undefined && (
+      {s.files !== undefined && (
         <>
           <dt>Files restored</dt>
-          <dd>{n("RestoredFiles")}</dd>
+          <dd>{s.files}</dd>
         </>
       )}
-      {n("SizeOfRestoredFiles") !== undefined && (
+      {s.size !== undefined && (
         <>
           <dt>Size</dt>
-          <dd>{formatSize(n("SizeOfRestoredFiles"))}</dd>
+          <dd>{formatSize(s.size)}</dd>
         </>
       )}
       <dt>Restored to</dt>
       <dd class="mono">{props.target}</dd>
-      {Array.isArray(warnings) && warnings.length > 0 && (
+      {s.warnings.length > 0 && (
         <>
           <dt>Warnings</dt>
-          <dd>{warnings.map((w, i) => <div key={i} class="small">{String(w)}</div>)}</dd>
+          <dd>{s.warnings.map((w, i) => <div key={i} class="small">{w}</div>)}</dd>
         </>
       )}
-      {Array.isArray(errors) && errors.length > 0 && (
+      {s.errors.length > 0 && (
         <>
           <dt>Errors</dt>
-          <dd>{errors.map((w, i) => <div key={i} class="small error-text">{String(w)}</div>)}</dd>
+          <dd>{s.errors.map((w, i) => <div key={i} class="small error-text">{w}</div>)}</dd>
         </>
       )}
     </dl>

@@ -35,6 +35,11 @@ export function ScheduleStep({ draft, set }: StepProps) {
               />
             </Field>
           </div>
+          {new Date(`${draft.date}T${draft.time}:00`).getTime() < Date.now() && (
+            <p class="alert warn small">
+              This time has passed: the backup runs as soon as it is saved.
+            </p>
+          )}
           {draft.repeatCustom !== null
             ? (
               <Field

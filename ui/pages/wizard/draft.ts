@@ -78,7 +78,13 @@ export function draftFrom(
   const larg = splitSize(larger ?? "", "MB");
   const dblock = splitSize(getSetting(settings, "dblock-size") ?? "50MB", "MB");
   const s = src?.Schedule ?? null;
-  const when = splitLocal(s?.Time, now);
+  let when = splitLocal(s?.Time, now);
+  if (isNew && new Date(`${when.date}T${when.time}:00`).getTime() <= now.getTime()) {
+    // A new backup's first run is the next time the default hour comes, not "missed" at once.
+    const d = new Date(`${when.date}T${when.time}:00`);
+    d.setDate(d.getDate() + 1);
+    when = splitLocal(d.toISOString(), now);
+  }
   const rep = parseRepeat(s?.Repeat ?? "1D");
   const filters = [...(b?.Filters ?? [])].sort((x, y) => x.Order - y.Order).map((f) =>
     filterRow(f.Include, f.Expression)
