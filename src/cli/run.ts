@@ -24,6 +24,10 @@ import { compareCommand } from "./commands/compare.ts";
 import { deleteCommand } from "./commands/delete.ts";
 import { compactCommand } from "./commands/compact.ts";
 import { testCommand } from "./commands/test.ts";
+import { vacuumCommand } from "./commands/vacuum.ts";
+import { createReportCommand } from "./commands/create_report.ts";
+import { testFiltersCommand } from "./commands/test_filters.ts";
+import { systemInfoCommand } from "./commands/system_info.ts";
 
 const COMMAND_TABLE: Record<string, CommandHandler> = {
   backup: backupCommand,
@@ -42,6 +46,12 @@ const COMMAND_TABLE: Record<string, CommandHandler> = {
   compact: compactCommand,
   test: testCommand,
   verify: testCommand,
+  vacuum: vacuumCommand,
+  "create-report": createReportCommand,
+  "test-filters": testFiltersCommand,
+  "test-filter": testFiltersCommand,
+  "system-info": systemInfoCommand,
+  systeminfo: systemInfoCommand,
 };
 
 /** Commands that read or write encrypted volumes and so need a passphrase. */

@@ -43,7 +43,7 @@ import { DblockWriter, manifestFor } from "./dblock_writer.ts";
 import { VolumeUploader } from "./uploader.ts";
 import { sealVolume } from "./remote_volumes.ts";
 import { type FormatSettings, formatSettings, openDatabase, Session } from "./session.ts";
-import { type SourceEntry, walkSources } from "./source_walker.ts";
+import { type SourceEntry, walkOptionsFrom, walkSources } from "./source_walker.ts";
 import { metadataOf } from "./metadata_source.ts";
 import { isIncompressibleName } from "./compress_hint.ts";
 import { checkRemoteAgainstDatabase, verifyFormatSettings } from "./preflight.ts";
@@ -188,18 +188,7 @@ async function runBackup(
   const ctx = new BackupContext(db, settings, writer, dryRun, c, opts, filesetId);
   db.checkpoint();
 
-  const walkOpts = {
-    filters: req.filters,
-    symlinkPolicy: (opts.enumValue("symlink-policy") ?? "Store") as "Store" | "Follow" | "Ignore",
-    skipFilesLargerThan: opts.has("skip-files-larger-than")
-      ? opts.size("skip-files-larger-than")
-      : undefined,
-    excludeAttributes: new Set(opts.flags("exclude-files-attributes").map((s) => s.toLowerCase())),
-    excludeEmptyFolders: opts.bool("exclude-empty-folders"),
-    ignoreFilenames: (opts.str("ignore-filenames") ?? "").split(/[:;,]/).map((s) => s.trim())
-      .filter((s) => s),
-    warn: (m: string) => logger.warn(m),
-  };
+  const walkOpts = walkOptionsFrom(opts, req.filters, (m: string) => logger.warn(m));
   const checkFiletimeOnly = opts.bool("check-filetime-only");
   const disableFiletimeCheck = opts.bool("disable-filetime-check");
   for (const s of req.sources) {

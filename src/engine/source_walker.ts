@@ -4,7 +4,8 @@
  * contents (so empty folders can be dropped). Unreadable entries become warnings, not failures.
  */
 import { join, resolve } from "node:path";
-import type { FilterList } from "../core/filters.ts";
+import { type FilterList, ruleToString } from "../core/filters.ts";
+import type { OptionValues } from "../core/option_values.ts";
 
 /** One entry to back up. Folder paths end with the separator. */
 export interface SourceEntry {
@@ -23,6 +24,44 @@ export interface WalkOptions {
   excludeEmptyFolders: boolean;
   ignoreFilenames: string[];
   warn: (message: string) => void;
+  /** Told about every path left out, and why (for `test-filters`). */
+  onExcluded?: (path: string, reason: string) => void;
+}
+
+/** Reads the walker settings from the options (`--symlink-policy`, `--skip-files-larger-than`, ...). */
+export function walkOptionsFrom(
+  opts: OptionValues,
+  filters: FilterList,
+  warn: (message: string) => void,
+): WalkOptions {
+  return {
+    filters,
+    symlinkPolicy: (opts.enumValue("symlink-policy") ?? "Store") as "Store" | "Follow" | "Ignore",
+    skipFilesLargerThan: opts.has("skip-files-larger-than")
+      ? opts.size("skip-files-larger-than")
+      : undefined,
+    excludeAttributes: new Set(opts.flags("exclude-files-attributes").map((s) => s.toLowerCase())),
+    excludeEmptyFolders: opts.bool("exclude-empty-folders"),
+    ignoreFilenames: (opts.str("ignore-filenames") ?? "").split(/[:;,]/).map((s) => s.trim())
+      .filter((s) => s),
+    warn,
+  };
+}
+
+function filteredOut(path: string, isFolder: boolean, opts: WalkOptions): boolean {
+  const d = opts.filters.evaluate(path, isFolder);
+  if (d.include) return false;
+  opts.onExcluded?.(
+    path,
+    d.matched ? `--exclude=${ruleToString(d.matched)}` : "no --include filter matched",
+  );
+  return true;
+}
+
+function attributeOut(path: string, info: Deno.FileInfo, opts: WalkOptions, isLink: boolean) {
+  if (!attributeExcluded(path, info, opts.excludeAttributes, isLink)) return false;
+  opts.onExcluded?.(path, "--exclude-files-attributes");
+  return true;
 }
 
 const SEP = "/";
@@ -70,9 +109,10 @@ export function* walkSources(sources: string[], opts: WalkOptions): Generator<So
 }
 
 function checkFile(path: string, info: Deno.FileInfo, opts: WalkOptions): SourceEntry | undefined {
-  if (!opts.filters.evaluate(path, false).include) return undefined;
-  if (attributeExcluded(path, info, opts.excludeAttributes, false)) return undefined;
+  if (filteredOut(path, false, opts)) return undefined;
+  if (attributeOut(path, info, opts, false)) return undefined;
   if (opts.skipFilesLargerThan !== undefined && info.size > opts.skipFilesLargerThan) {
+    opts.onExcluded?.(path, "--skip-files-larger-than");
     return undefined;
   }
   return { path, kind: "file", info };
@@ -83,7 +123,10 @@ function* visitSymlink(
   info: Deno.FileInfo,
   opts: WalkOptions,
 ): Generator<SourceEntry> {
-  if (opts.symlinkPolicy === "Ignore") return;
+  if (opts.symlinkPolicy === "Ignore") {
+    opts.onExcluded?.(path, "--symlink-policy=Ignore");
+    return;
+  }
   if (opts.symlinkPolicy === "Follow") {
     let target: Deno.FileInfo;
     try {
@@ -99,8 +142,8 @@ function* visitSymlink(
     }
     return;
   }
-  if (!opts.filters.evaluate(path, false).include) return;
-  if (attributeExcluded(path, info, opts.excludeAttributes, true)) return;
+  if (filteredOut(path, false, opts)) return;
+  if (attributeOut(path, info, opts, true)) return;
   let target: string;
   try {
     target = Deno.readLinkSync(path);
@@ -119,8 +162,8 @@ function* visitFolder(
   isSourceRoot: boolean,
 ): Generator<SourceEntry, boolean> {
   if (!isSourceRoot) {
-    if (!opts.filters.evaluate(folder, true).include) return false;
-    if (attributeExcluded(folder, info, opts.excludeAttributes, false)) return false;
+    if (filteredOut(folder, true, opts)) return false;
+    if (attributeOut(folder, info, opts, false)) return false;
   }
   let names: string[];
   try {
@@ -132,6 +175,7 @@ function* visitFolder(
     return true;
   }
   if (opts.ignoreFilenames.length && names.some((n) => opts.ignoreFilenames.includes(n))) {
+    opts.onExcluded?.(folder, "--ignore-filenames");
     return false;
   }
   names.sort();
@@ -161,7 +205,10 @@ function* visitFolder(
       }
     }
   }
-  if (!any && opts.excludeEmptyFolders && !isSourceRoot) return false;
+  if (!any && opts.excludeEmptyFolders && !isSourceRoot) {
+    opts.onExcluded?.(folder, "--exclude-empty-folders");
+    return false;
+  }
   yield { path: folder, kind: "folder", info };
   return true;
 }
