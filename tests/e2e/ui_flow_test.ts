@@ -1,0 +1,257 @@
+/**
+ * The web UI end to end, in Debian's Chromium against the real server (a subprocess with its own
+ * data folder on a free port): sign in, create a backup to a local folder through the wizard, run
+ * it and watch its progress, restore files through the restore wizard and compare their bytes,
+ * edit the schedule, sign out. Screenshots of the main pages go to tests/artifacts/ (or
+ * $UI_ARTIFACTS).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import {
+  apiGet,
+  apiToken,
+  findFiles,
+  launchBrowser,
+  randomFiles,
+  shot,
+  startServer,
+} from "./helpers.ts";
+
+interface BackupItem {
+  Backup: { ID: string; Name: string; Metadata: Record<string, string> };
+  Schedule: { Repeat: string; AllowedDays: string[] } | null;
+}
+
+const NAME = "E2E documents";
+
+async function wizardContinue(page: Page, heading: string) {
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+}
+
+Deno.test({
+  name: "web UI: sign in, create, run, restore, edit schedule, sign out",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const work = await Deno.makeTempDir({ prefix: "ui-e2e-" });
+    const src = join(work, "source");
+    const dest = join(work, "destination");
+    const target = join(work, "restored");
+    // 12 MB of random bytes with a 4 MB/s upload limit: the run lasts long enough to be watched.
+    const files = await randomFiles(src, 6, 2 * 1024 * 1024);
+    await Deno.writeTextFile(
+      join(src, "notes <em>&amp;.txt"),
+      "text with <markup> & entities\n",
+    );
+    const password = `pw-${crypto.randomUUID()}`;
+    const server = await startServer(password);
+    const browser = await launchBrowser();
+    const errors: string[] = [];
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.setDefaultTimeout(30_000);
+      page.on("pageerror", (e) => errors.push(String(e)));
+
+      // --- Sign in: a wrong password is refused with a message, the right one opens home.
+      await page.goto(server.url + "/");
+      await page.locator("#password").fill("not the password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").filter({ hasText: "Wrong password" }).waitFor();
+      await shot(page, "01-sign-in");
+      await page.locator("#password").fill(password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "My backups" }).waitFor();
+      await page.getByText("No backups yet.").waitFor();
+      await shot(page, "02-home-empty");
+
+      // --- The wizard, step 1: name and a generated passphrase (strength shown).
+      await page.getByRole("link", { name: "Add backup" }).click();
+      await page.getByRole("heading", { name: "General backup settings" }).waitFor();
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.getByRole("alert").filter({ hasText: "Give the backup a name." }).waitFor();
+      await page.locator("#b-name").fill(NAME);
+      await page.getByRole("button", { name: "Generate passphrase" }).click();
+      const pass = await page.locator("#b-pass").inputValue();
+      assert.equal(pass.length, 32);
+      assert.equal(await page.locator("#b-pass2").inputValue(), pass);
+      await page.getByText("Strong", { exact: true }).waitFor();
+      await shot(page, "03-wizard-general");
+
+      // Step 2: a local folder that does not exist yet; "Test connection" offers to create it.
+      await wizardContinue(page, "Destination");
+      await page.locator("#dest-path").fill(dest);
+      await page.getByRole("button", { name: "Test connection" }).click();
+      await page.getByText("The folder does not exist yet.").waitFor();
+      await page.getByRole("button", { name: "Create it" }).click();
+      await page.getByText("Connection worked.").waitFor();
+      assert.ok((await Deno.stat(dest)).isDirectory, "the destination folder was created");
+      await shot(page, "04-wizard-destination");
+
+      // Step 3: the source folder typed in, a filter, the tree of the computer.
+      await wizardContinue(page, "Source data");
+      await page.getByRole("tree", { name: "Source folders" }).waitFor();
+      await page.locator("#src-typed").fill(src + "/");
+      await page.getByRole("button", { name: "Add path" }).click();
+      await page.getByRole("list", { name: "Selected sources" }).getByText(src + "/").waitFor();
+      await page.getByRole("button", { name: "Add filter" }).click();
+      await page.getByLabel("Filter 1 expression").fill("*.tmp");
+      await shot(page, "05-wizard-source");
+
+      // Step 4: schedule (on by default, every day).
+      await wizardContinue(page, "Schedule");
+      assert.equal(
+        await page.getByRole("switch", { name: "Automatically run backups" }).isChecked(),
+        true,
+      );
+      await shot(page, "06-wizard-schedule");
+
+      // Step 5: options, with an advanced option picked from the registry (its help is shown).
+      await wizardContinue(page, "Options");
+      await page.locator("#opt-search").fill("throttle-upload");
+      await page.getByRole("list", { name: "Matching options" }).getByRole("button").first()
+        .click();
+      await page.locator("#opt-0").fill("4MB");
+      await shot(page, "07-wizard-options");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("heading", { name: "My backups" }).waitFor();
+
+      const token = await apiToken(server);
+      const list = await apiGet<BackupItem[]>(server, token, "/backups");
+      assert.equal(list.length, 1);
+      const id = list[0].Backup.ID;
+      const card = page.getByRole("article", { name: NAME });
+      await card.waitFor();
+      await card.getByText("Never run").waitFor();
+      await shot(page, "08-home-before-run");
+
+      // --- Pause the server, queue a run (it waits), resume, and watch the progress to the end.
+      await page.getByRole("button", { name: "Pause" }).click();
+      const dialog = page.getByRole("dialog", { name: "Pause" });
+      await dialog.getByLabel("Until I resume").check();
+      await dialog.getByRole("button", { name: "Pause" }).click();
+      await page.getByRole("button", { name: "Resume" }).waitFor();
+      await card.getByRole("button", { name: "Run now" }).click();
+      await card.getByText("Waiting in queue").waitFor();
+      await shot(page, "09-home-paused-queued");
+      await page.getByRole("button", { name: "Resume" }).click();
+      await card.locator(".task-progress").waitFor();
+      await card.getByRole("progressbar").waitFor();
+      await shot(page, "10-home-running");
+      await card.getByText("1 version").waitFor({ timeout: 180_000 });
+      await card.locator(".badge.status.ok").waitFor();
+      await shot(page, "11-home-after-run");
+
+      // --- The backup's page: facts and the size/file-count chart.
+      await card.getByRole("link", { name: NAME }).click();
+      await page.getByRole("img", { name: /Backup size and file count for 1 versions/ }).waitFor();
+      await shot(page, "12-backup-detail");
+
+      // --- Restore one file by browsing and one by searching, into another folder.
+      await page.getByRole("button", { name: "Restore" }).first().click();
+      await page.getByRole("radiogroup", { name: "Versions" }).waitFor();
+      const tree = page.getByRole("tree", { name: "Files in this version" });
+      await tree.getByRole("button", { name: /^Expand / }).first().click();
+      await tree.getByText("file-0.bin", { exact: true }).click();
+      await page.getByRole("searchbox", { name: "Search files" }).fill("file-3");
+      await page.getByRole("button", { name: "Search" }).click();
+      const hits = page.getByRole("list", { name: "Search results" });
+      await hits.getByText(/file-3\.bin$/).click();
+      await page.getByText("2 selected").waitFor();
+      await shot(page, "13-restore-select");
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.locator("#r-path").fill(target);
+      await page.getByLabel("Overwrite it").check();
+      await shot(page, "14-restore-options");
+      await page.getByRole("button", { name: /^Restore 2 items/ }).click();
+      await page.getByRole("heading", { name: "Restore completed" }).waitFor({ timeout: 120_000 });
+      const summary = page.getByRole("status").filter({ hasText: "Restore completed" });
+      assert.match(await summary.innerText(), /Files restored\s+2\b/);
+      await shot(page, "15-restore-completed");
+      for (const original of [files[0], files[3]]) {
+        const name = original.split("/").pop()!;
+        const found = await findFiles(target, name);
+        assert.equal(found.length, 1, `${name} restored once under ${target}: ${found}`);
+        assert.deepEqual(await Deno.readFile(found[0]), await Deno.readFile(original), name);
+      }
+      assert.deepEqual(await findFiles(target, "file-1.bin"), [], "only the chosen files");
+
+      // --- Edit the schedule: every 2 hours, weekdays only.
+      await page.getByRole("link", { name: "Home" }).click();
+      await card.getByRole("button", { name: `Edit ${NAME}` }).click();
+      await page.getByRole("button", { name: "Schedule" }).click();
+      await page.locator("#s-every").fill("2");
+      await page.locator("#s-unit").selectOption("h");
+      await page.getByRole("switch", { name: "Saturday" }).uncheck({ force: true });
+      await page.getByRole("switch", { name: "Sunday" }).uncheck({ force: true });
+      await shot(page, "16-edit-schedule");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("heading", { name: "My backups" }).waitFor();
+      const edited = await apiGet<{ Schedule: BackupItem["Schedule"] }>(
+        server,
+        token,
+        `/backup/${id}`,
+      );
+      assert.equal(edited.Schedule?.Repeat, "2h");
+      assert.deepEqual(
+        edited.Schedule?.AllowedDays.map((d) => d.slice(0, 3).toLowerCase()),
+        ["mon", "tue", "wed", "thu", "fri"],
+      );
+
+      // --- The other pages, and the text of a file name with markup shown as text.
+      for (
+        const [hash, name, heading] of [
+          [`/backup/${id}/log`, "17-backup-log", `Log of "${NAME}"`],
+          ["/logs", "18-server-log", "Logs"],
+          ["/settings", "19-settings", "Settings"],
+          ["/about", "20-about", "About Duplicati"],
+          ["/restore", "21-restore-start", "Restore"],
+        ]
+      ) {
+        await page.goto(`${server.url}/#${hash}`);
+        await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+        await shot(page, name);
+      }
+      await page.goto(`${server.url}/#/restore/${id}`);
+      await page.getByRole("searchbox", { name: "Search files" }).fill("notes");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByText(/notes <em>&amp;\.txt$/).waitFor();
+      assert.equal(
+        await page.locator("#app em").count(),
+        0,
+        "no markup from data reaches the page",
+      );
+
+      // --- Phone width.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${server.url}/#/`);
+      await card.waitFor();
+      await shot(page, "22-phone-home");
+      await page.getByRole("button", { name: "Menu" }).click();
+      await page.getByRole("link", { name: "Add backup" }).click();
+      await page.getByRole("heading", { name: "General backup settings" }).waitFor();
+      await shot(page, "23-phone-wizard");
+      await page.setViewportSize({ width: 1280, height: 900 });
+
+      // --- Sign out: back to the sign-in page, and a reload does not sign in again.
+      await page.goto(`${server.url}/#/`);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.locator("#password").waitFor();
+      await page.reload();
+      await page.locator("#password").waitFor();
+      assert.equal(await page.getByRole("heading", { name: "My backups" }).count(), 0);
+      assert.deepEqual(errors, [], "no script errors in the page");
+    } catch (e) {
+      console.error(server.output());
+      for (const ctx of browser.contexts()) {
+        for (const p of ctx.pages()) await shot(p, "zz-failure").catch(() => {});
+      }
+      throw e;
+    } finally {
+      await browser.close();
+      await server.close();
+      await Deno.remove(work, { recursive: true }).catch(() => {});
+    }
+  },
+});
