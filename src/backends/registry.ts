@@ -11,6 +11,9 @@ import { findOption, type OptionDef, registerOptions } from "../core/options.ts"
 import type { Backend } from "./backend.ts";
 import { COMMON_BACKEND_OPTIONS, decorateBackend } from "./decorate.ts";
 import { FileBackend } from "./file.ts";
+import { FTP_MODULE } from "./ftp.ts";
+import { S3_MODULE } from "./s3.ts";
+import { WEBDAV_MODULE } from "./webdav.ts";
 
 /** The parts of a storage URL that identify a destination (used to find its local database). */
 export interface StorageLocation {
@@ -56,6 +59,9 @@ const FILE_MODULE: BackendModule = {
 /** Every built-in backend. */
 export const BACKEND_MODULES: BackendModule[] = [
   FILE_MODULE,
+  WEBDAV_MODULE,
+  FTP_MODULE,
+  S3_MODULE,
 ];
 
 let registered = false;

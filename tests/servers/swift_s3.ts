@@ -1,0 +1,209 @@
+/**
+ * Starts OpenStack Swift with the s3api middleware (a real S3 implementation: it checks SigV4,
+ * makes real multipart ETags) on 127.0.0.1: memcached, the object, container and account servers
+ * and the proxy, each on a free port, all state in a temp folder (nothing under /etc/swift).
+ * Needs the Debian packages `python3-swift` and `memcached`; runs with /usr/bin/python3.
+ * Starting takes a few seconds, so start it once per test file.
+ */
+import { join } from "node:path";
+import { freePort, run, stopPidFile, waitFile, waitHttp, waitPort } from "./util.ts";
+
+const ROLES = ["object", "container", "account", "proxy"] as const;
+
+const LAUNCHER = `
+import sys
+DIR, ROLE = sys.argv[1], sys.argv[2]
+from swift.common import utils
+utils.set_swift_dir(DIR)
+from swift.common import storage_policy
+storage_policy.reload_storage_policies()
+if ROLE == "rings":
+    from swift.common.ring import RingBuilder
+    ports = [int(p) for p in sys.argv[3:6]]
+    for name, port in zip(("object", "container", "account"), ports):
+        b = RingBuilder(6, 1, 1)
+        b.add_dev({"id": 0, "region": 1, "zone": 1, "ip": "127.0.0.1", "port": port,
+                   "device": "d1", "weight": 100, "meta": ""})
+        b.rebalance()
+        b.get_ring().save(f"{DIR}/{name}.ring.gz")
+    sys.exit(0)
+from swift.common.wsgi import run_wsgi
+kwargs = {}
+if ROLE == "object":
+    from swift.obj import server as objserver
+    kwargs["global_conf_callback"] = objserver.global_conf_callback
+sys.exit(run_wsgi(f"{DIR}/{ROLE}-server.conf", ROLE + "-server", **kwargs))
+`;
+
+/** A running Swift + s3api owned by a test. */
+export class SwiftS3 {
+  readonly accessKey = "test:tester";
+  readonly secretKey = "testing";
+  readonly region = "us-east-1";
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    readonly ports: { object: number; container: number; account: number; memcached: number },
+  ) {}
+
+  /** `127.0.0.1:port`, for `--s3-server-name`. */
+  get hostPort(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get endpoint(): string {
+    return `http://${this.hostPort}`;
+  }
+
+  /**
+   * Starts everything and waits for the proxy's health check. `storageDomain` enables
+   * virtual-host addressing (`bucket.<domain>` in the Host header).
+   */
+  static async start(o: { storageDomain?: string } = {}): Promise<SwiftS3> {
+    const dir = await Deno.makeTempDir({ prefix: "swift-s3-" });
+    const s = new SwiftS3(dir, freePort(), {
+      object: freePort(),
+      container: freePort(),
+      account: freePort(),
+      memcached: freePort(),
+    });
+    try {
+      await s.configure(o.storageDomain);
+      await s.launch();
+    } catch (e) {
+      await s.dispose();
+      throw e;
+    }
+    return s;
+  }
+
+  private async configure(storageDomain?: string): Promise<void> {
+    const d = this.dir;
+    for (const sub of ["srv/d1", "run", "cache"]) {
+      await Deno.mkdir(join(d, sub), { recursive: true });
+    }
+    const user = (await run("id", ["-un"])).trim();
+    await Deno.writeTextFile(
+      join(d, "swift.conf"),
+      `[swift-hash]\nswift_hash_path_suffix = throwaway-${crypto.randomUUID()}\n` +
+        "[storage-policy:0]\nname = Policy-0\ndefault = yes\n",
+    );
+    const common = (port: number) =>
+      [
+        "[DEFAULT]",
+        "bind_ip = 127.0.0.1",
+        `bind_port = ${port}`,
+        `swift_dir = ${d}`,
+        `devices = ${d}/srv`,
+        "mount_check = false",
+        "disable_fallocate = true",
+        `user = ${user}`,
+        "workers = 1",
+        "log_name = swift",
+        "log_level = WARNING",
+        "log_udp_host =",
+        "",
+      ].join("\n");
+    for (const role of ["object", "container", "account"] as const) {
+      await Deno.writeTextFile(
+        join(d, `${role}-server.conf`),
+        common(this.ports[role]) +
+          `[pipeline:main]\npipeline = ${role}-server\n[app:${role}-server]\nuse = egg:swift#${role}\n`,
+      );
+    }
+    const filters = [
+      "catch_errors",
+      "gatekeeper",
+      "healthcheck",
+      "listing_formats",
+      "copy",
+      "slo",
+      "dlo",
+    ].map((f) => `[filter:${f}]\nuse = egg:swift#${f}\n`).join("");
+    await Deno.writeTextFile(
+      join(d, "proxy-server.conf"),
+      common(this.port) +
+        "[pipeline:main]\npipeline = catch_errors gatekeeper healthcheck proxy-logging cache " +
+        "listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server\n" +
+        "[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n" +
+        "allow_account_management = true\n" +
+        "[filter:s3api]\nuse = egg:swift#s3api\nlocation = us-east-1\ns3_acl = false\n" +
+        "dns_compliant_bucket_names = true\ncheck_bucket_owner = false\n" +
+        "max_upload_part_num = 10000\nmin_segment_size = 5242880\n" +
+        (storageDomain ? `storage_domain = ${storageDomain}\n` : "") +
+        `[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = 127.0.0.1:${this.ports.memcached}\n` +
+        "[filter:tempauth]\nuse = egg:swift#tempauth\nuser_test_tester = testing .admin\n" +
+        "[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n" + filters,
+    );
+    await Deno.writeTextFile(join(d, "launch.py"), LAUNCHER);
+    await run("/usr/bin/python3", [
+      join(d, "launch.py"),
+      d,
+      "rings",
+      String(this.ports.object),
+      String(this.ports.container),
+      String(this.ports.account),
+    ]);
+  }
+
+  private async launch(): Promise<void> {
+    const d = this.dir;
+    const user = (await run("id", ["-un"])).trim();
+    await run("memcached", [
+      "-l",
+      "127.0.0.1",
+      "-p",
+      String(this.ports.memcached),
+      "-U",
+      "0",
+      "-m",
+      "64",
+      "-u",
+      user,
+      "-d",
+      "-P",
+      join(d, "memcached.pid"),
+    ]);
+    await waitFile(join(d, "memcached.pid"));
+    for (const role of ROLES) {
+      // sh execs python in place, so the pid is python's; output goes to a log file.
+      const child = new Deno.Command("/bin/sh", {
+        args: [
+          "-c",
+          'exec /usr/bin/python3 "$0" "$1" "$2" >"$3" 2>&1',
+          join(d, "launch.py"),
+          d,
+          role,
+          join(d, `${role}.log`),
+        ],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      child.unref();
+      child.status.catch(() => {});
+      await Deno.writeTextFile(join(d, `${role}.pid`), String(child.pid));
+    }
+    await waitPort(this.ports.memcached, 20_000, "memcached");
+    for (const role of ["object", "container", "account"] as const) {
+      await waitPort(this.ports[role], 30_000, `swift ${role} server`);
+    }
+    await waitHttp(`${this.endpoint}/healthcheck`, 30_000);
+  }
+
+  /** Stops every process (the proxy first). */
+  async stop(): Promise<void> {
+    for (const role of [...ROLES].reverse()) await stopPidFile(join(this.dir, `${role}.pid`));
+    await stopPidFile(join(this.dir, "memcached.pid"));
+  }
+
+  /** Stops only the S3 endpoint (the proxy), to cut a transfer short. */
+  async stopProxy(): Promise<void> {
+    await stopPidFile(join(this.dir, "proxy.pid"));
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
