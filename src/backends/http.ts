@@ -6,10 +6,11 @@
  * hashes before the connection is used.
  */
 import https from "node:https";
-import type { IncomingMessage } from "node:http";
-import type { TLSSocket } from "node:tls";
+import http, { type IncomingMessage } from "node:http";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { Readable } from "node:stream";
 import type { OptionValues } from "../core/option_values.ts";
+import { PermanentBackendError } from "./backend.ts";
 
 /** How to trust the server's certificate, and where to connect. */
 export interface HttpTransportOptions {
@@ -22,6 +23,7 @@ export interface HttpTransportOptions {
   /**
    * Connect every request to this address whatever the URL's host (the Host header stays the
    * URL's), like curl's --connect-to; for a server reached under a name DNS does not know.
+   * Requests then go through node:http(s).
    */
   connectTo?: { hostname: string; port: number };
 }
@@ -44,16 +46,33 @@ export interface HttpResponse {
   body: ReadableStream<Uint8Array> | null;
 }
 
-/** The server's certificate was not one the user trusts. */
-export class CertificateError extends Error {
-  constructor(readonly hash: string, host: string) {
+/** The server's certificate was not one the user trusts (permanent: retrying cannot help). */
+export class CertificateError extends PermanentBackendError {
+  constructor(readonly hash: string, host: string, why = "is not trusted") {
     super(
-      `The certificate of ${host} (SHA-1 ${hash}) is not trusted. If you trust it, add ` +
-        `--accept-specified-ssl-hash=${hash}`,
+      `The certificate of ${host} (SHA-1 ${hash || "unknown"}) ${why}. If you trust it, add ` +
+        `--accept-specified-ssl-hash=${hash || "<SHA-1 of the certificate>"}`,
+      "UntrustedCertificate",
     );
     this.name = "CertificateError";
   }
 }
+
+/** The SHA-1 hash of the certificate `host:port` presents, or "" when it cannot be read. */
+export function fetchCertificateHash(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host, port, rejectUnauthorized: false });
+    const done = (h: string) => {
+      s.destroy();
+      resolve(h);
+    };
+    s.once("secureConnect", () => done(normalizeHash(s.getPeerCertificate()?.fingerprint ?? "")));
+    s.once("error", () => done(""));
+    s.setTimeout(10_000, () => done(""));
+  });
+}
+
+const CERT_PROBLEM = /invalid peer certificate|certificate|UnknownIssuer|CaUsedAsEndEntity/i;
 
 /** Normalises a certificate hash to upper-case hex without separators. */
 export function normalizeHash(h: string): string {
@@ -64,24 +83,31 @@ export function normalizeHash(h: string): string {
 export class HttpTransport {
   #client?: Deno.HttpClient;
   #agent?: https.Agent;
+  #plainAgent?: http.Agent;
   #trust: HttpTransportOptions;
   #verified = new WeakSet<object>();
 
   constructor(trust: HttpTransportOptions = {}) {
     this.#trust = trust;
-    if (trust.acceptAny || trust.acceptHashes?.length) {
-      this.#agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, maxSockets: 16 });
-    } else if (trust.caCerts?.length || trust.connectTo) {
-      this.#client = Deno.createHttpClient({
-        caCerts: trust.caCerts,
-        proxy: trust.connectTo ? { transport: "tcp", ...trust.connectTo } : undefined,
+    const pinned = trust.acceptAny || trust.acceptHashes?.length;
+    if (pinned || trust.connectTo) {
+      this.#agent = new https.Agent({
+        keepAlive: true,
+        rejectUnauthorized: !pinned,
+        ca: trust.caCerts,
+        maxSockets: 16,
       });
+    }
+    if (trust.connectTo) this.#plainAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    else if (trust.caCerts?.length) {
+      this.#client = Deno.createHttpClient({ caCerts: trust.caCerts });
     }
   }
 
   /** Sends `req`. Network failures throw; HTTP error statuses are returned, not thrown. */
   request(req: HttpRequest): Promise<HttpResponse> {
-    if (this.#agent && req.url.startsWith("https:")) return this.#nodeRequest(req);
+    const tls = req.url.startsWith("https:");
+    if (tls ? this.#agent : this.#plainAgent) return this.#nodeRequest(req, tls);
     return this.#fetch(req);
   }
 
@@ -107,26 +133,38 @@ export class HttpTransport {
       if (req.body && typeof req.body === "object" && "stream" in req.body) {
         await req.body.stream.cancel().catch(() => {});
       }
+      const why = String((e as { cause?: unknown })?.cause ?? "");
+      if (req.url.startsWith("https:") && CERT_PROBLEM.test(why)) {
+        const u = new URL(req.url);
+        const hash = await fetchCertificateHash(
+          u.hostname.replace(/^\[|\]$/g, ""),
+          Number(u.port || 443),
+        );
+        const detail = why.match(/invalid peer certificate: (\w+)/)?.[1] ?? "failed the check";
+        throw new CertificateError(hash, u.host, `is not trusted (${detail})`);
+      }
       throw e;
     }
   }
 
-  #nodeRequest(req: HttpRequest): Promise<HttpResponse> {
+  #nodeRequest(req: HttpRequest, tls: boolean): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       const u = new URL(req.url);
-      const headers: Record<string, string> = { ...req.headers };
+      const headers: Record<string, string> = { host: u.host, ...req.headers };
       if (typeof req.body === "string") {
         headers["content-length"] = String(new TextEncoder().encode(req.body).length);
       } else if (req.body instanceof Uint8Array) {
         headers["content-length"] = String(req.body.length);
       } else if (req.body) headers["content-length"] = String(req.body.size);
-      const r = https.request({
-        host: u.hostname.replace(/^\[|\]$/g, ""),
-        port: u.port || 443,
+      const to = this.#trust.connectTo;
+      const r = (tls ? https : http).request({
+        host: to?.hostname ?? u.hostname.replace(/^\[|\]$/g, ""),
+        port: to?.port ?? (u.port || (tls ? 443 : 80)),
+        servername: to && tls && !/^[\d.]+$|:/.test(u.hostname) ? u.hostname : undefined,
         path: u.pathname + u.search,
         method: req.method,
         headers,
-        agent: this.#agent,
+        agent: tls ? this.#agent : this.#plainAgent,
       }, (res: IncomingMessage) => {
         const h = new Headers();
         for (const [k, v] of Object.entries(res.headers)) {
@@ -140,7 +178,9 @@ export class HttpTransport {
         });
       });
       r.on("error", reject);
-      r.on("socket", (s) => this.#checkSocket(s as TLSSocket, u.host, (e) => r.destroy(e)));
+      if (tls) {
+        r.on("socket", (s) => this.#checkSocket(s as TLSSocket, u.host, (e) => r.destroy(e)));
+      }
       if (req.body === undefined) r.end();
       else if (typeof req.body === "string" || req.body instanceof Uint8Array) r.end(req.body);
       else {
@@ -154,7 +194,8 @@ export class HttpTransport {
 
   /** Refuses a connection whose certificate hash is not trusted (before anything is sent). */
   #checkSocket(s: TLSSocket, host: string, fail: (e: Error) => void): void {
-    if (this.#verified.has(s) || this.#trust.acceptAny) return;
+    const t = this.#trust;
+    if (this.#verified.has(s) || t.acceptAny || !t.acceptHashes?.length) return;
     const check = () => {
       const hash = normalizeHash(s.getPeerCertificate()?.fingerprint ?? "");
       const ok = (this.#trust.acceptHashes ?? []).some((h) => normalizeHash(h) === hash);
@@ -174,6 +215,7 @@ export class HttpTransport {
   close(): void {
     this.#client?.close();
     this.#agent?.destroy();
+    this.#plainAgent?.destroy();
   }
 }
 

@@ -165,7 +165,17 @@ export class SwiftS3 {
       join(d, "memcached.pid"),
     ]);
     await waitFile(join(d, "memcached.pid"));
-    for (const role of ROLES) {
+    for (const role of ROLES) await this.#spawn(role);
+    await waitPort(this.ports.memcached, 20_000, "memcached");
+    for (const role of ["object", "container", "account"] as const) {
+      await waitPort(this.ports[role], 30_000, `swift ${role} server`);
+    }
+    await waitHttp(`${this.endpoint}/healthcheck`, 30_000);
+  }
+
+  async #spawn(role: string): Promise<void> {
+    const d = this.dir;
+    {
       // sh execs python in place, so the pid is python's; output goes to a log file.
       const child = new Deno.Command("/bin/sh", {
         args: [
@@ -184,11 +194,6 @@ export class SwiftS3 {
       child.status.catch(() => {});
       await Deno.writeTextFile(join(d, `${role}.pid`), String(child.pid));
     }
-    await waitPort(this.ports.memcached, 20_000, "memcached");
-    for (const role of ["object", "container", "account"] as const) {
-      await waitPort(this.ports[role], 30_000, `swift ${role} server`);
-    }
-    await waitHttp(`${this.endpoint}/healthcheck`, 30_000);
   }
 
   /** Stops every process (the proxy first). */
@@ -200,6 +205,22 @@ export class SwiftS3 {
   /** Stops only the S3 endpoint (the proxy), to cut a transfer short. */
   async stopProxy(): Promise<void> {
     await stopPidFile(join(this.dir, "proxy.pid"));
+  }
+
+  /** Starts the S3 endpoint again after {@link stopProxy}. */
+  async resumeProxy(): Promise<void> {
+    await this.#spawn("proxy");
+    await waitHttp(`${this.endpoint}/healthcheck`, 30_000);
+  }
+
+  /** Kills every process at once, synchronously (for an unload handler). */
+  killNow(): void {
+    for (const f of [...ROLES, "memcached"]) {
+      try {
+        const pid = Number(Deno.readTextFileSync(join(this.dir, `${f}.pid`)).trim());
+        if (pid > 1) Deno.kill(pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
   }
 
   async dispose(): Promise<void> {
