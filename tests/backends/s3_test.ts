@@ -18,7 +18,10 @@ import { backupAndRestoreThrough } from "./end_to_end.ts";
 
 /** Name served for virtual-host addressing: `<bucket>.s3.test`. */
 const DOMAIN = "s3.test";
-/** The tests of this file that use the server; the last one to finish stops it. */
+/**
+ * The tests of this file that use the server; the last one to finish stops it (and if a filter
+ * skips some, the server helpers kill it when the test process ends).
+ */
 let users = 7;
 let server: Promise<SwiftS3> | undefined;
 function swift(): Promise<SwiftS3> {
@@ -28,9 +31,6 @@ function swift(): Promise<SwiftS3> {
 async function release(): Promise<void> {
   if (--users === 0 && server) await (await server).dispose();
 }
-globalThis.addEventListener("unload", () => {
-  server?.then((s) => s.killNow()).catch(() => {});
-});
 
 function creds(s: SwiftS3): Record<string, string> {
   return {

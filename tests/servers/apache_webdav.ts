@@ -4,16 +4,8 @@
  * nothing under /etc is read or written. Needs the Debian package `apache2`.
  */
 import { join } from "node:path";
-import {
-  freePort,
-  isRoot,
-  makeCert,
-  run,
-  stopPidFile,
-  type TestCert,
-  waitFile,
-  waitPort,
-} from "./util.ts";
+import { freePort, portOpen, run, type ServerProcess, startProcess } from "./process.ts";
+import { isRoot, makeCert, type TestCert } from "./util.ts";
 
 const MODULES = "/usr/lib/apache2/modules";
 
@@ -22,6 +14,7 @@ export class ApacheWebdav {
   readonly user = "test";
   readonly pass = "secret";
   cert?: TestCert;
+  #proc?: ServerProcess;
   private constructor(
     readonly dir: string,
     readonly port: number,
@@ -65,7 +58,7 @@ export class ApacheWebdav {
       "ServerName 127.0.0.1",
       `Listen 127.0.0.1:${this.port}`,
       `PidFile ${d}/httpd.pid`,
-      `ErrorLog ${d}/error.log`,
+      "ErrorLog /dev/stderr",
       "LogLevel warn",
       `DefaultRuntimeDir ${d}`,
       `Mutex file:${d} default`,
@@ -111,14 +104,17 @@ export class ApacheWebdav {
 
   /** Starts the server (again) on the same port and folder. */
   async resume(): Promise<void> {
-    await run("/usr/sbin/apache2", ["-f", join(this.dir, "httpd.conf"), "-k", "start"]);
-    await waitFile(join(this.dir, "httpd.pid"));
-    await waitPort(this.port, 20_000, "apache");
+    this.#proc = await startProcess(
+      "/usr/sbin/apache2",
+      ["-f", join(this.dir, "httpd.conf"), "-DFOREGROUND"],
+      { ready: () => portOpen(this.port), name: "apache2" },
+    );
   }
 
-  /** Stops the server; the folder stays until {@link dispose}. */
+  /** Stops the server (all its processes); the folder stays until {@link dispose}. */
   async stop(): Promise<void> {
-    await stopPidFile(join(this.dir, "httpd.pid"));
+    await this.#proc?.stop();
+    this.#proc = undefined;
   }
 
   /** Stops the server and removes its folder. */

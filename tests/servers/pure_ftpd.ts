@@ -5,17 +5,8 @@
  * the virtual user to `nobody` (it refuses uid 0), so the data folder is chowned to it.
  */
 import { join } from "node:path";
-import {
-  freePort,
-  freePortRange,
-  isRoot,
-  makeCert,
-  run,
-  stopPidFile,
-  type TestCert,
-  waitFile,
-  waitPort,
-} from "./util.ts";
+import { freePort, portOpen, run, type ServerProcess, startProcess } from "./process.ts";
+import { freePortRange, isRoot, makeCert, type TestCert } from "./util.ts";
 
 const PASSIVE_PORTS = 20;
 
@@ -24,6 +15,7 @@ export class PureFtpd {
   readonly user = "test";
   readonly pass = "secret";
   cert!: TestCert;
+  #proc?: ServerProcess;
   private constructor(
     readonly dir: string,
     readonly port: number,
@@ -78,7 +70,7 @@ export class PureFtpd {
   /** Starts the server (again) on the same ports and folder. */
   async resume(): Promise<void> {
     const d = this.dir;
-    await run("pure-ftpd", [
+    this.#proc = await startProcess("pure-ftpd", [
       "-S",
       `127.0.0.1,${this.port}`,
       "-l",
@@ -100,17 +92,13 @@ export class PureFtpd {
       String(this.tlsLevel),
       "-2",
       this.cert.both,
-      "-g",
-      `${d}/pure-ftpd.pid`,
-      "-B", // daemonize
-    ]);
-    await waitFile(join(d, "pure-ftpd.pid"));
-    await waitPort(this.port, 20_000, "pure-ftpd");
+    ], { ready: () => portOpen(this.port), name: "pure-ftpd" });
   }
 
   /** Stops the server and every open session (each session is a child in its process group). */
   async stop(): Promise<void> {
-    await stopPidFile(join(this.dir, "pure-ftpd.pid"), true);
+    await this.#proc?.stop();
+    this.#proc = undefined;
   }
 
   async dispose(): Promise<void> {

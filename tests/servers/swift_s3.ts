@@ -6,9 +6,7 @@
  * Starting takes a few seconds, so start it once per test file.
  */
 import { join } from "node:path";
-import { freePort, run, stopPidFile, waitFile, waitHttp, waitPort } from "./util.ts";
-
-const ROLES = ["object", "container", "account", "proxy"] as const;
+import { freePort, portOpen, run, type ServerProcess, startProcess } from "./process.ts";
 
 const LAUNCHER = `
 import sys
@@ -37,6 +35,7 @@ sys.exit(run_wsgi(f"{DIR}/{ROLE}-server.conf", ROLE + "-server", **kwargs))
 
 /** A running Swift + s3api owned by a test. */
 export class SwiftS3 {
+  #procs = new Map<string, ServerProcess>();
   readonly accessKey = "test:tester";
   readonly secretKey = "testing";
   readonly region = "us-east-1";
@@ -147,80 +146,64 @@ export class SwiftS3 {
   }
 
   private async launch(): Promise<void> {
-    const d = this.dir;
     const user = (await run("id", ["-un"])).trim();
-    await run("memcached", [
-      "-l",
-      "127.0.0.1",
-      "-p",
-      String(this.ports.memcached),
-      "-U",
-      "0",
-      "-m",
-      "64",
-      "-u",
-      user,
-      "-d",
-      "-P",
-      join(d, "memcached.pid"),
-    ]);
-    await waitFile(join(d, "memcached.pid"));
-    for (const role of ROLES) await this.#spawn(role);
-    await waitPort(this.ports.memcached, 20_000, "memcached");
-    for (const role of ["object", "container", "account"] as const) {
-      await waitPort(this.ports[role], 30_000, `swift ${role} server`);
-    }
-    await waitHttp(`${this.endpoint}/healthcheck`, 30_000);
+    const mc = this.ports.memcached;
+    this.#procs.set(
+      "memcached",
+      await startProcess(
+        "memcached",
+        ["-l", "127.0.0.1", "-p", String(mc), "-U", "0", "-m", "64", "-u", user],
+        { ready: () => portOpen(mc), name: "memcached" },
+      ),
+    );
+    await Promise.all(
+      (["object", "container", "account"] as const).map((role) =>
+        this.#spawn(role, () => portOpen(this.ports[role]))
+      ),
+    );
+    await this.#spawn("proxy", () => this.#healthy());
   }
 
-  async #spawn(role: string): Promise<void> {
-    const d = this.dir;
-    {
-      // sh execs python in place, so the pid is python's; output goes to a log file.
-      const child = new Deno.Command("/bin/sh", {
-        args: [
-          "-c",
-          'exec /usr/bin/python3 "$0" "$1" "$2" >"$3" 2>&1',
-          join(d, "launch.py"),
-          d,
-          role,
-          join(d, `${role}.log`),
-        ],
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      child.unref();
-      child.status.catch(() => {});
-      await Deno.writeTextFile(join(d, `${role}.pid`), String(child.pid));
+  async #healthy(): Promise<boolean> {
+    try {
+      const r = await fetch(`${this.endpoint}/healthcheck`, { signal: AbortSignal.timeout(2000) });
+      await r.body?.cancel();
+      return r.status === 200;
+    } catch {
+      return false;
     }
+  }
+
+  async #spawn(role: string, ready: () => Promise<boolean>): Promise<void> {
+    const p = await startProcess(
+      "/usr/bin/python3",
+      [join(this.dir, "launch.py"), this.dir, role],
+      {
+        ready,
+        name: `swift ${role} server`,
+        timeoutMs: 60_000,
+      },
+    );
+    this.#procs.set(role, p);
   }
 
   /** Stops every process (the proxy first). */
   async stop(): Promise<void> {
-    for (const role of [...ROLES].reverse()) await stopPidFile(join(this.dir, `${role}.pid`));
-    await stopPidFile(join(this.dir, "memcached.pid"));
+    for (const role of ["proxy", "account", "container", "object", "memcached"]) {
+      await this.#procs.get(role)?.stop();
+      this.#procs.delete(role);
+    }
   }
 
   /** Stops only the S3 endpoint (the proxy), to cut a transfer short. */
   async stopProxy(): Promise<void> {
-    await stopPidFile(join(this.dir, "proxy.pid"));
+    await this.#procs.get("proxy")?.stop();
+    this.#procs.delete("proxy");
   }
 
   /** Starts the S3 endpoint again after {@link stopProxy}. */
   async resumeProxy(): Promise<void> {
-    await this.#spawn("proxy");
-    await waitHttp(`${this.endpoint}/healthcheck`, 30_000);
-  }
-
-  /** Kills every process at once, synchronously (for an unload handler). */
-  killNow(): void {
-    for (const f of [...ROLES, "memcached"]) {
-      try {
-        const pid = Number(Deno.readTextFileSync(join(this.dir, `${f}.pid`)).trim());
-        if (pid > 1) Deno.kill(pid, "SIGKILL");
-      } catch { /* gone */ }
-    }
+    await this.#spawn("proxy", () => this.#healthy());
   }
 
   async dispose(): Promise<void> {
