@@ -67,7 +67,9 @@ async function main() {
     const f = await Deno.open(file, { write: true, create: true });
     const buf = new Uint8Array(1 << 20);
     for (let left = SIZE; left > 0; left -= buf.length) {
-      for (let o = 0; o < buf.length; o += 65536) crypto.getRandomValues(buf.subarray(o, o + 65536));
+      for (let o = 0; o < buf.length; o += 65536) {
+        crypto.getRandomValues(buf.subarray(o, o + 65536));
+      }
       await f.write(buf.subarray(0, Math.min(left, buf.length)));
     }
     f.close();
@@ -86,11 +88,17 @@ async function main() {
           rows.push({
             backend: name,
             client: "curl",
-            up: await best(() => sh("curl", ["-sS", "-f", ...auth, ...tlsArgs, "-T", file, `${base}/raw.bin`])),
-            down: await best(() => sh("curl", ["-sS", "-f", ...auth, ...tlsArgs, "-o", out, `${base}/raw.bin`])),
+            up: await best(() =>
+              sh("curl", ["-sS", "-f", ...auth, ...tlsArgs, "-T", file, `${base}/raw.bin`])
+            ),
+            down: await best(() =>
+              sh("curl", ["-sS", "-f", ...auth, ...tlsArgs, "-o", out, `${base}/raw.bin`])
+            ),
           });
           const opts: Record<string, string> = { "auth-username": s.user, "auth-password": s.pass };
-          if (tls) Object.assign(opts, { "use-ssl": "true", "accept-specified-ssl-hash": s.cert!.sha1 });
+          if (tls) {
+            Object.assign(opts, { "use-ssl": "true", "accept-specified-ssl-hash": s.cert!.sha1 });
+          }
           rows.push(await ours(name, `webdav://${s.hostPort}/bench/ours`, opts, file, out));
         } finally {
           await s.dispose();
@@ -103,7 +111,12 @@ async function main() {
         try {
           const name = tls ? "ftps (explicit)" : "ftp";
           const url = `ftp://127.0.0.1:${s.port}/bench/raw.bin`;
-          const c = ["-sS", "-u", `${s.user}:${s.pass}`, ...(tls ? ["--ssl-reqd", "--cacert", s.cert.crt] : [])];
+          const c = [
+            "-sS",
+            "-u",
+            `${s.user}:${s.pass}`,
+            ...(tls ? ["--ssl-reqd", "--cacert", s.cert.crt] : []),
+          ];
           rows.push({
             backend: name,
             client: "curl",
