@@ -1,10 +1,13 @@
 /**
- * Worker side of the CPU pool: compression of block batches, so both cores work while the main
- * thread reads, hashes and talks to SQLite. (AES needs no worker: WebCrypto already runs it off
+ * Worker side of the CPU pool: compression of block batches for backups and decoding (inflate,
+ * CRC and SHA-256) of stored entries for restores, so both cores work while the main thread
+ * reads, writes and talks to SQLite. (AES needs no worker: WebCrypto already runs it off
  * the JavaScript thread.)
  */
 /// <reference lib="deno.worker" />
-import { type PreparedEntry, prepareEntry } from "../format/zip.ts";
+import { decodeEntry, type PreparedEntry, prepareEntry, type ZipEntryInfo } from "../format/zip.ts";
+import { sha256 } from "../core/sha256.ts";
+import type { Bytes } from "../core/bytes.ts";
 import { deflateRawSync } from "node:zlib";
 import { collectYoungGarbage } from "../core/memory.ts";
 
@@ -20,18 +23,48 @@ export function looksCompressible(data: Uint8Array): boolean {
   return deflateRawSync(sample, { level: 1 }).length < sample.length * 0.95;
 }
 
+/** A stored zip entry to decode; `hash` asks for the SHA-256 of the content too. */
+export interface DecodeItem {
+  entry: Pick<ZipEntryInfo, "name" | "method" | "uncompressedSize" | "crc32">;
+  raw: Bytes;
+  hash: boolean;
+}
+
+/** One decoded entry: its content (and hash), or why it could not be decoded. */
+export type Decoded = { data: Uint8Array; hash?: Uint8Array; error?: undefined } | {
+  error: string;
+  data?: undefined;
+  hash?: undefined;
+};
+
 /** A request to the worker. */
 export type CpuJob = {
   op: "compress";
   items: { data: Uint8Array; compress: boolean }[];
   level: number;
-};
+} | { op: "decode"; label: string; items: DecodeItem[] };
 
 /** What a job returns. */
-export type CpuResult = { op: "compress"; entries: PreparedEntry[] };
+export type CpuResult = { op: "compress"; entries: PreparedEntry[] } | {
+  op: "decode";
+  decoded: Decoded[];
+};
 
 /** Runs one job in the current thread (also used when Workers are unavailable). */
 export function runCpuJob(job: CpuJob): Promise<CpuResult> {
+  if (job.op === "decode") {
+    return Promise.resolve({
+      op: "decode",
+      decoded: job.items.map((it): Decoded => {
+        try {
+          const data = decodeEntry(it.entry, it.raw, job.label);
+          return it.hash ? { data, hash: sha256(data) } : { data };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      }),
+    });
+  }
   return Promise.resolve({
     op: "compress",
     entries: job.items.map((it) =>
@@ -43,6 +76,24 @@ export function runCpuJob(job: CpuJob): Promise<CpuResult> {
   });
 }
 
+/** The buffers of a result that can be transferred back to the caller. */
+function transferables(result: CpuResult): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const seen = new Set<ArrayBuffer>();
+  const add = (b: Uint8Array | undefined) => {
+    if (b && b.buffer instanceof ArrayBuffer && !seen.has(b.buffer)) {
+      seen.add(b.buffer);
+      out.push(b.buffer);
+    }
+  };
+  if (result.op === "compress") { for (const e of result.entries) add(e.data); }
+  else {for (const d of result.decoded) {
+      add(d.data);
+      add(d.hash);
+    }}
+  return out;
+}
+
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
 if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.WorkerGlobalScope) {
@@ -50,13 +101,7 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
     const { id, job } = ev.data;
     try {
       const result = await runCpuJob(job);
-      const transfer: ArrayBuffer[] = [];
-      if (result.op === "compress") {
-        for (const e of result.entries) {
-          if (e.data.buffer instanceof ArrayBuffer) transfer.push(e.data.buffer);
-        }
-      }
-      scope.postMessage({ id, result }, transfer);
+      scope.postMessage({ id, result }, transferables(result));
       collectYoungGarbage(); // the job's input blocks
     } catch (err) {
       const e = err as Error & { kind?: string; exitCode?: number; code?: string };

@@ -166,6 +166,7 @@ export class DblockWriter {
       { op: "compress", items: payload, level: this.settings.zipLevel },
       this.session.pool.size > 0 ? transfer : [],
     ).then((r) => {
+      if (r.op !== "compress") throw new Error("CPU pool: unexpected result");
       return { items, entries: r.entries, bytes };
     });
     this.inflight.push(p.then(({ items, entries, bytes }) => {

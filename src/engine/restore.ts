@@ -25,6 +25,7 @@ import {
   KIND_FILE,
   KIND_FOLDER,
   KIND_SYMLINK,
+  type PlanRow,
   RestoreTargets,
   TARGET_DONE,
   TARGET_FAILED,
@@ -38,6 +39,9 @@ import {
   type FilesetRow,
 } from "../db/filesets.ts";
 import { databasePathFor, type FormatSettings, formatSettings, Session } from "./session.ts";
+import type { Decoded, DecodeItem } from "./cpu_worker.ts";
+import { sha256 } from "../core/sha256.ts";
+import { collectYoungGarbage } from "../core/memory.ts";
 import { hashFile, type OpenedVolume, openVolume } from "./remote_volumes.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
 
@@ -408,112 +412,169 @@ async function restoreFileset(
       p.catch(() => {}); // handled when awaited
       prefetched.set(v.V, p);
     };
-    let curVol = -2;
-    let zip: ZipReader | undefined;
-    let opened: OpenedVolume | undefined;
-    const openFiles = new Map<number, Deno.FsFile>();
-    const inOrder = new Map<number, { hash: ReturnType<typeof createHash>; next: number }>();
+    // The main thread reads the stored entries of each volume and writes the files; inflating,
+    // CRC checks and the hashes of whole-file blocks run in the CPU pool, a few batches ahead.
+    type Item = { row: PlanRow; raw?: DecodeItem; error?: string; logged?: boolean };
+    const pool = session.pool;
+    const queue: Promise<{ items: Item[]; decoded: Decoded[] }>[] = [];
+    let batch: Item[] = [];
+    let batchBytes = 0;
+    const dispatch = () => {
+      if (batch.length === 0) return;
+      const items = batch;
+      batch = [];
+      batchBytes = 0;
+      const work = items.filter((it) => it.raw).map((it) => it.raw!);
+      const transfer = pool.size > 0 ? work.map((w) => w.raw.buffer) : [];
+      const label = items.find((it) => it.raw)?.row.Name ?? "";
+      const p = work.length === 0
+        ? Promise.resolve({ items, decoded: [] as Decoded[] })
+        : pool.run({ op: "decode", label, items: work }, transfer).then((r) => {
+          if (r.op !== "decode") throw new Error("CPU pool: unexpected result");
+          return { items, decoded: r.decoded };
+        });
+      p.catch(() => {}); // handled when awaited
+      queue.push(p);
+    };
     const closeAll = () => {
       for (const f of openFiles.values()) f.close();
       openFiles.clear();
     };
+    const openFiles = new Map<number, Deno.FsFile>();
+    const inOrder = new Map<number, { hash: ReturnType<typeof createHash>; next: number }>();
+
+    /** Writes one decoded block (or records why it is missing), in plan order. */
+    const apply = (row: PlanRow, data: Uint8Array | undefined, hash: Uint8Array | undefined) => {
+      if (row.M === 0 && failed.has(row.F)) return;
+      if (data === undefined) {
+        if (row.M === 0) failed.add(row.F);
+        return;
+      }
+      if (row.M === 1) {
+        state.addMetaBlock(row.F, row.Idx, data);
+        return;
+      }
+      if (row.Tmp === null) {
+        // The block is the whole file: check it against the file hash before writing anything.
+        if (!equalBytes(hash ?? sha256(data), row.FullHash)) {
+          failed.add(row.F);
+          return;
+        }
+        Deno.writeFileSync(row.Target, data);
+        done.add(row.F);
+        result.restoredFiles++;
+        result.verifiedFiles++;
+        result.sizeRestored += data.length;
+        bytesDone += data.length;
+        return;
+      }
+      let f = openFiles.get(row.F);
+      if (!f) {
+        if (openFiles.size >= 64) closeAll();
+        f = Deno.openSync(row.Tmp, { write: true });
+        openFiles.set(row.F, f);
+      }
+      f.seekSync(row.Idx * settings.blocksize, Deno.SeekMode.Start);
+      let off = 0;
+      while (off < data.length) off += f.writeSync(data.subarray(off));
+      bytesDone += data.length;
+      // Blocks usually arrive in file order; then the file hash is computed on the way and the
+      // file need not be read back to verify it. Out of order, it is read back instead.
+      const h = inOrder.get(row.F) ?? { hash: createHash("sha256"), next: 0 };
+      if (h.next === row.Idx) {
+        h.hash.update(data);
+        h.next++;
+        inOrder.set(row.F, h);
+      } else if (h.next >= 0) {
+        h.next = -1;
+        inOrder.set(row.F, h);
+      }
+    };
+    const drainOne = async () => {
+      const { items, decoded } = await queue.shift()!;
+      let k = 0;
+      for (const it of items) {
+        let data: Uint8Array | undefined;
+        let hash: Uint8Array | undefined;
+        let error = it.error;
+        if (it.raw) {
+          const d = decoded[k++];
+          if (d.error !== undefined) error = d.error;
+          else if (d.data.length !== it.row.Size) error = "wrong block size";
+          else {
+            data = d.data;
+            hash = d.hash;
+          }
+        }
+        if (error !== undefined && !it.logged && it.row.M === 0 && !failed.has(it.row.F)) {
+          logger.error(`A block is missing or damaged in ${it.row.Name}: ${error}`);
+        }
+        apply(it.row, data, hash);
+      }
+      collectYoungGarbage();
+    };
+
+    let curVol = -2;
+    let zip: ZipReader | undefined;
+    let opened: OpenedVolume | undefined;
     db.begin();
     try {
       for (const row of plan) {
-        if (row.M === 0 && failed.has(row.F)) continue;
         if (row.V !== curVol) {
-          closeAll();
+          dispatch();
           if (zip) {
             await opened?.close();
             zip = undefined;
             opened = undefined;
           }
           curVol = row.V;
-          if (!row.Name) {
-            if (row.M === 0) failed.add(row.F);
-            continue;
-          }
-          progress({
-            operation: "Restore",
-            phase: "Restoring files",
-            filesDone: result.restoredFiles,
-            filesTotal,
-            bytesDone,
-            bytesTotal,
-            current: row.Name,
-          });
-          try {
-            const ahead = prefetched.get(row.V);
-            prefetched.delete(row.V);
-            const fetching = ahead ?? openVolume(session, settings, row.Name, {
-              size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
-              hash: row.VHash ?? undefined,
+          if (row.Name) {
+            progress({
+              operation: "Restore",
+              phase: "Restoring files",
+              filesDone: result.restoredFiles,
+              filesTotal,
+              bytesDone,
+              bytesTotal,
+              current: row.Name,
             });
-            fetchAhead(nextIndex.get(row.V) ?? volumeOrder.length);
-            opened = await fetching;
-            zip = opened.zip;
-            result.volumesDownloaded++;
-          } catch (err) {
-            if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
-            logger.error(`Cannot read ${row.Name}: ${(err as Error).message}`);
-            zip = undefined;
+            try {
+              const ahead = prefetched.get(row.V);
+              prefetched.delete(row.V);
+              const fetching = ahead ?? openVolume(session, settings, row.Name, {
+                size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
+                hash: row.VHash ?? undefined,
+              });
+              fetchAhead(nextIndex.get(row.V) ?? volumeOrder.length);
+              opened = await fetching;
+              zip = opened.zip;
+              result.volumesDownloaded++;
+            } catch (err) {
+              if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
+              logger.error(`Cannot read ${row.Name}: ${(err as Error).message}`);
+              zip = undefined;
+            }
           }
         }
         if (req.signal?.aborted) throw req.signal.reason ?? new Error("Restore cancelled");
         if (!zip) {
-          if (row.M === 0) failed.add(row.F);
+          batch.push({ row, error: "volume unreadable", logged: true });
           continue;
         }
-        let data: Uint8Array;
         try {
-          data = zip.read(base64ToUrl(toBase64(row.Hash)));
-          if (data.length !== row.Size) throw new Error("wrong block size");
+          const entry = zip.entry(base64ToUrl(toBase64(row.Hash)));
+          if (!entry) throw new Error(`${row.Name} has no entry for this block`);
+          const raw = zip.readRaw(entry);
+          batchBytes += raw.length;
+          batch.push({ row, raw: { entry, raw, hash: row.M === 0 && row.Tmp === null } });
         } catch (err) {
-          if (row.M === 1) continue; // reported as missing metadata when applied
-          failed.add(row.F);
-          logger.error(`A block is missing or damaged in ${row.Name}: ${(err as Error).message}`);
-          continue;
+          batch.push({ row, error: (err as Error).message, logged: row.M === 1 });
         }
-        if (row.M === 1) {
-          state.addMetaBlock(row.F, row.Idx, data);
-          continue;
-        }
-        if (row.Tmp === null) {
-          // The block is the whole file: check it against the file hash before writing anything.
-          if (!equalBytes(createHash("sha256").update(data).digest(), row.FullHash)) {
-            failed.add(row.F);
-            continue;
-          }
-          Deno.writeFileSync(row.Target, data);
-          done.add(row.F);
-          result.restoredFiles++;
-          result.verifiedFiles++;
-          result.sizeRestored += data.length;
-          bytesDone += data.length;
-          continue;
-        }
-        let f = openFiles.get(row.F);
-        if (!f) {
-          if (openFiles.size >= 64) closeAll();
-          f = Deno.openSync(row.Tmp, { write: true });
-          openFiles.set(row.F, f);
-        }
-        f.seekSync(row.Idx * settings.blocksize, Deno.SeekMode.Start);
-        let off = 0;
-        while (off < data.length) off += f.writeSync(data.subarray(off));
-        bytesDone += data.length;
-        // Blocks usually arrive in file order; then the file hash is computed on the way and the
-        // file need not be read back to verify it. Out of order, it is read back instead.
-        const h = inOrder.get(row.F) ?? { hash: createHash("sha256"), next: 0 };
-        if (h.next === row.Idx) {
-          h.hash.update(data);
-          h.next++;
-          inOrder.set(row.F, h);
-        } else if (h.next >= 0) {
-          h.next = -1;
-          inOrder.set(row.F, h);
-        }
+        if (batch.length >= 256 || batchBytes >= 2 << 20) dispatch();
+        while (queue.length > pool.size * 2 + 1) await drainOne();
       }
+      dispatch();
+      while (queue.length) await drainOne();
     } finally {
       db.commit();
       for (const p of prefetched.values()) {

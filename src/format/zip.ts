@@ -338,6 +338,43 @@ export class ZipWriter {
   }
 }
 
+function checkMethod(e: ZipEntryInfo, label: string): void {
+  if (e.method !== 0 && e.method !== 8) {
+    throw new IntegrityError(
+      `${label}: entry ${e.name} is corrupt: unsupported compression method ${e.method}`,
+    );
+  }
+}
+
+/**
+ * Turns the stored bytes of an entry (from {@link ZipReader.readRaw}) into its content: inflates
+ * method 8 and verifies size and CRC-32. Pure, so it can run in a worker. Throws
+ * {@link IntegrityError} naming `label` and the entry on any mismatch or unsupported method.
+ */
+export function decodeEntry(
+  e: Pick<ZipEntryInfo, "name" | "method" | "uncompressedSize" | "crc32">,
+  raw: Bytes,
+  label: string,
+): Bytes {
+  const bad = (why: string) => new IntegrityError(`${label}: entry ${e.name} is corrupt: ${why}`);
+  checkMethod(e as ZipEntryInfo, label);
+  let data: Bytes;
+  if (e.method === 0) {
+    data = raw;
+  } else {
+    try {
+      data = own(inflateRawSync(raw, { maxOutputLength: Math.max(e.uncompressedSize, 1) }));
+    } catch (err) {
+      throw bad(`cannot inflate: ${(err as Error).message}`);
+    }
+  }
+  if (data.length !== e.uncompressedSize) {
+    throw bad(`size is ${data.length}, expected ${e.uncompressedSize}`);
+  }
+  if (crc32(data) !== e.crc32) throw bad("CRC-32 mismatch");
+  return data;
+}
+
 function writeAll(f: Deno.FsFile, b: Uint8Array): void {
   let o = 0;
   while (o < b.length) o += f.writeSync(b.subarray(o));
@@ -603,25 +640,13 @@ export class ZipReader {
    */
   read(nameOrEntry: string | ZipEntryInfo): Bytes {
     const e = this.#resolve(nameOrEntry);
-    const bad = (why: string) =>
-      new IntegrityError(`${this.#label}: entry ${e.name} is corrupt: ${why}`);
-    if (e.method !== 0 && e.method !== 8) throw bad(`unsupported compression method ${e.method}`);
-    const raw = this.readRaw(e);
-    let data: Bytes;
-    if (e.method === 0) {
-      data = raw;
-    } else {
-      try {
-        data = own(inflateRawSync(raw, { maxOutputLength: Math.max(e.uncompressedSize, 1) }));
-      } catch (err) {
-        throw bad(`cannot inflate: ${(err as Error).message}`);
-      }
-    }
-    if (data.length !== e.uncompressedSize) {
-      throw bad(`size is ${data.length}, expected ${e.uncompressedSize}`);
-    }
-    if (crc32(data) !== e.crc32) throw bad("CRC-32 mismatch");
-    return data;
+    checkMethod(e, this.#label);
+    return decodeEntry(e, this.readRaw(e), this.#label);
+  }
+
+  /** The label used in error messages (the file name). */
+  get label(): string {
+    return this.#label;
   }
 
   /** Releases the file handle. Further reads fail. */
