@@ -15,6 +15,8 @@ const SIGNIN_S = 5 * 60;
 const SINGLE_OP_S = 60;
 const FOREVER_S = 10 * 365 * 24 * 3600;
 const USER = "webserver";
+/** How long the previous refresh token still works after a rotation (parallel tabs). */
+export const REFRESH_RACE_MS = 5_000;
 
 /** A refused sign-in; the API answers 401. */
 export class AuthError extends Error {
@@ -125,6 +127,8 @@ export class Authenticator {
   #usedSignin = new Map<string, number>();
   #foreverAvailable: boolean;
 
+  readonly now: () => number;
+
   /**
    * `refreshSeconds` is the refresh-token lifetime with "remember me" (--webservice-token-duration).
    */
@@ -138,6 +142,7 @@ export class Authenticator {
       cfg = JSON.stringify({ SigningKey: randomBytes(32).toString("base64") });
       db.setSetting("jwt-config", cfg);
     }
+    this.now = opts.now ?? Date.now;
     this.signer = new JwtSigner(Buffer.from(JSON.parse(cfg).SigningKey, "base64"), opts.now);
     this.limiter = new AttemptLimiter(10, 5 * 60_000, opts.now);
     this.#foreverAvailable = opts.enableForeverToken ?? false;
@@ -229,7 +234,7 @@ export class Authenticator {
 
   #newFamily(rememberMe: boolean): LoginResult {
     const family = crypto.randomUUID();
-    this.db.setTokenFamily(family, USER, 1);
+    this.db.setTokenFamily(family, USER, 1, this.now());
     return this.#tokens(family, 1, rememberMe ? this.refreshSeconds : SESSION_REFRESH_S);
   }
 
@@ -262,13 +267,16 @@ export class Authenticator {
 
   /**
    * Rotates a refresh token. A token older than the family's current one means it was copied:
-   * the whole family ends and everyone holding it must sign in again.
+   * the whole family ends and everyone holding it must sign in again. The one exception is the
+   * token just before the current one within {@link REFRESH_RACE_MS} of the rotation, which is
+   * two tabs of one browser refreshing at the same moment; it gets tokens of the current step.
    */
   refresh(token: string, nonce: string): LoginResult {
     const c = this.#refreshClaims(token);
     const fam = this.db.tokenFamily(c.fam!);
     if (!fam) throw new AuthError("The sign-in has ended; sign in again");
-    if (fam.Counter !== c.cnt) {
+    const race = c.cnt === fam.Counter - 1 && this.now() - fam.LastUpdated <= REFRESH_RACE_MS;
+    if (fam.Counter !== c.cnt && !race) {
       this.db.deleteTokenFamily(c.fam!);
       throw new AuthError("A refresh token was used twice; all its sessions were signed out");
     }
@@ -277,7 +285,8 @@ export class Authenticator {
     if (want.length !== got.length || !timingSafeEqual(want, got)) {
       throw new AuthError("Wrong refresh nonce");
     }
-    this.db.setTokenFamily(c.fam!, USER, fam.Counter + 1);
+    if (race) return this.#tokens(c.fam!, fam.Counter, c.exp - c.iat);
+    this.db.setTokenFamily(c.fam!, USER, fam.Counter + 1, this.now());
     return this.#tokens(c.fam!, fam.Counter + 1, c.exp - c.iat);
   }
 

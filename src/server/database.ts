@@ -563,11 +563,11 @@ export class ServerDatabase {
   }
 
   /** Creates or moves a token family to `counter`. */
-  setTokenFamily(id: string, userId: string, counter: number): void {
+  setTokenFamily(id: string, userId: string, counter: number, at = Date.now()): void {
     this.db.prepare(
       "INSERT INTO TokenFamily (ID, UserId, Counter, LastUpdated) VALUES (?, ?, ?, ?) " +
         "ON CONFLICT (ID) DO UPDATE SET Counter = excluded.Counter, LastUpdated = excluded.LastUpdated",
-    ).run(id, userId, counter, Date.now());
+    ).run(id, userId, counter, at);
   }
 
   /** Ends a token family (logout or detected reuse). */

@@ -184,24 +184,17 @@ export function nextRun(s: ScheduleSpec, tz: string, notBefore?: number): number
   const ok = (t: number) =>
     allowed.size === 0 || allowed.size === 7 || allowed.has(weekdayOf(t, tz));
   const after = Math.max(s.LastRun, notBefore !== undefined ? notBefore - 1 : -Infinity);
-  let n = 0;
-  let t = s.Time;
-  if (t <= after) {
-    // Jump close to `after` with the average interval, then step exactly.
-    const approx = parts.reduce((a, p) => a + p.value * unitMs(p.unit), 0);
-    const skip = Math.max(0, Math.floor((after - s.Time) / approx) - 2);
-    let k = 0;
-    while (k < skip) {
-      const step = Math.min(skip - k, 1_000_000);
-      t = addInterval(t, parts.map((p) => ({ ...p, value: p.value * step })), tz);
-      k += step;
-    }
-    if (t > after) t = s.Time; // calendar months are shorter than the average: step from start
-    while (t <= after) t = addInterval(t, parts, tz);
-  }
-  const daily = parts.reduce((a, p) => a + p.value * unitMs(p.unit), 0) >= 86_400_000;
-  while (!ok(t) && n++ < 10_000) {
-    t = daily ? addInterval(t, [{ value: 1, unit: "D" }], tz) : addInterval(t, parts, tz);
+  // Slot k is the anchor plus k repeats, counted from the anchor so month ends do not drift.
+  const slot = (k: number) =>
+    k === 0 ? s.Time : addInterval(s.Time, parts.map((p) => ({ ...p, value: p.value * k })), tz);
+  const approx = parts.reduce((a, p) => a + p.value * unitMs(p.unit), 0);
+  let k = s.Time > after ? 0 : Math.max(0, Math.floor((after - s.Time) / approx) - 1);
+  while (k > 0 && slot(k - 1) > after) k--;
+  while (slot(k) <= after) k++;
+  let t = slot(k);
+  const daily = approx >= 86_400_000;
+  for (let n = 0; !ok(t) && n < 10_000; n++) {
+    t = daily ? addInterval(t, [{ value: 1, unit: "D" }], tz) : slot(++k);
   }
   return t;
 }

@@ -194,3 +194,15 @@ export async function until<T>(fn: () => Promise<T> | T, ms = 20_000, step = 50)
   }
   return v;
 }
+
+/** Waits for a task to end (Completed, Failed, Stopped or Aborted) and returns its info. */
+export async function finished(client: Client, taskId: number, ms = 60_000): Promise<any> {
+  const t = await until(async () => {
+    const r = await client.get(`/api/v1/task/${taskId}`);
+    return ["Completed", "Failed", "Stopped", "Aborted"].includes(r.body.Status)
+      ? r.body
+      : undefined;
+  }, ms);
+  if (!t) throw new Error(`task ${taskId} did not finish within ${ms} ms`);
+  return t;
+}

@@ -61,25 +61,51 @@ Deno.test("refresh rotates the token; reusing an old refresh token ends the whol
     const firstCookie = client.cookie!;
     const r1 = await client.post("/api/v1/auth/refresh", { Nonce: nonce1 });
     assert.equal(r1.status, 200);
-    const secondCookie = client.cookie!;
-    assert.notEqual(secondCookie, firstCookie);
-    client.token = r1.body.AccessToken;
+    assert.notEqual(client.cookie, firstCookie);
+    const r2 = await client.post("/api/v1/auth/refresh", { Nonce: r1.body.RefreshNonce });
+    assert.equal(r2.status, 200);
+    const latestCookie = client.cookie!;
+    client.token = r2.body.AccessToken;
     assert.equal((await client.get("/api/v1/backups")).status, 200);
 
-    // A thief replays the first cookie: refused, and the family ends.
+    // A thief replays the first cookie (two rotations old): refused, and the family ends.
     const thief = new Client(client.base);
     thief.cookie = firstCookie;
     const stolen = await thief.post("/api/v1/auth/refresh", { Nonce: nonce1 });
     assert.equal(stolen.status, 401);
     assert.match(stolen.body.Error, /used twice/);
     // The legitimate session is signed out too: its refresh and its access token stop working.
-    client.cookie = secondCookie;
-    assert.equal(
-      (await client.post("/api/v1/auth/refresh", { Nonce: r1.body.RefreshNonce })).status,
-      401,
-    );
+    client.cookie = latestCookie;
+    const after = await client.post("/api/v1/auth/refresh", { Nonce: r2.body.RefreshNonce });
+    assert.equal(after.status, 401);
     assert.equal((await client.get("/api/v1/backups")).status, 401);
   });
+});
+
+Deno.test("the previous refresh token works only briefly after a rotation (parallel tabs)", async () => {
+  let now = Date.now();
+  await withServer(
+    async ({ client }) => {
+      const nonce1 = (await client.login()).body.RefreshNonce;
+      const cookie1 = client.cookie!;
+      assert.equal((await client.post("/api/v1/auth/refresh", { Nonce: nonce1 })).status, 200);
+      // A second tab sent the same cookie at the same moment: it is served, nothing ends.
+      const tab = new Client(client.base);
+      tab.cookie = cookie1;
+      const raced = await tab.post("/api/v1/auth/refresh", { Nonce: nonce1 });
+      assert.equal(raced.status, 200);
+      client.token = raced.body.AccessToken;
+      assert.equal((await client.get("/api/v1/backups")).status, 200);
+      // Later, the same old cookie is a replay.
+      now += 60_000;
+      const replay = new Client(client.base);
+      replay.cookie = cookie1;
+      assert.equal((await replay.post("/api/v1/auth/refresh", { Nonce: nonce1 })).status, 401);
+      assert.equal((await client.get("/api/v1/backups")).status, 401);
+    },
+    [],
+    { clock: () => now },
+  );
 });
 
 Deno.test("refresh needs the nonce and the cookie; logout ends the session", async () => {

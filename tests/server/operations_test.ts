@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Client, until, withServer } from "../helpers/server.ts";
+import { finished, until, withServer } from "../helpers/server.ts";
 import { diffSnapshots, prng, put, snapshot, tempDir } from "../helpers/tree.ts";
 
 function backupBody(name: string, source: string, target: string, extra: any[] = []) {
@@ -20,17 +20,6 @@ function backupBody(name: string, source: string, target: string, extra: any[] =
     },
     Schedule: null,
   };
-}
-
-async function finished(client: Client, taskId: number, ms = 60_000) {
-  const t = await until(async () => {
-    const r = await client.get(`/api/v1/task/${taskId}`);
-    return ["Completed", "Failed", "Stopped", "Aborted"].includes(r.body.Status)
-      ? r.body
-      : undefined;
-  }, ms);
-  assert.ok(t, `task ${taskId} did not finish`);
-  return t;
 }
 
 Deno.test("a real backup through the API to a local folder, browsing its version, and a restore", async () => {
