@@ -139,6 +139,42 @@ function badHash(name: string): IntegrityError {
   );
 }
 
+/**
+ * Checks a remote file's size and hash without decrypting it (what `test` does unless asked for a
+ * deep check). Local destinations are hashed in place. Throws like {@link fetchVolume}.
+ */
+export async function verifyRemoteFile(
+  session: Session,
+  name: string,
+  expected: { size: number; hash: string },
+): Promise<void> {
+  let path = session.backend.localPath?.(name);
+  let downloaded = false;
+  if (path === undefined) {
+    path = session.tempFile(".download");
+    downloaded = true;
+    try {
+      await session.backend.get(name, path);
+    } catch (err) {
+      await Deno.remove(path).catch(() => {});
+      if (err instanceof FileMissingError) throw missing(name, err);
+      throw err;
+    }
+  }
+  try {
+    let size: number;
+    try {
+      size = Deno.statSync(path).size;
+    } catch {
+      throw missing(name);
+    }
+    if (expected.size >= 0 && size !== expected.size) throw sizeMismatch(name, size, expected.size);
+    if ((await hashFile(path)).hash !== expected.hash) throw badHash(name);
+  } finally {
+    if (downloaded) await Deno.remove(path).catch(() => {});
+  }
+}
+
 /** An opened remote volume; `close()` releases it (and any temp file). */
 export interface OpenedVolume {
   zip: ZipReader;

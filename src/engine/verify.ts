@@ -38,7 +38,7 @@ import {
   volumesWithoutHash,
 } from "../db/verification.ts";
 import { volumeByName } from "../db/volumes.ts";
-import { openVolume } from "./remote_volumes.ts";
+import { openVolume, verifyRemoteFile } from "./remote_volumes.ts";
 import type { FormatSettings, Session } from "./session.ts";
 import { analyzeRemote } from "./preflight.ts";
 import { withBackup } from "./maintenance_session.ts";
@@ -245,15 +245,17 @@ export async function runTest(
       const deep = mode === "True" ||
         (mode === "ListAndIndexes" && t.Type !== VolumeType.Blocks) ||
         (mode === "IndexesOnly" && t.Type === VolumeType.Index) || !t.Hash || t.Size <= 0;
-      const vol = await openVolume(session, settings, t.Name, {
-        size: t.Size,
-        hash: t.Hash ?? undefined,
-      });
-      try {
-        if (deep) findings.push(...checkContent(db, t, vol.zip, blockShare));
-      } finally {
-        await vol.close();
-      }
+      if (deep) {
+        const vol = await openVolume(session, settings, t.Name, {
+          size: t.Size,
+          hash: t.Hash ?? undefined,
+        });
+        try {
+          findings.push(...checkContent(db, t, vol.zip, blockShare));
+        } finally {
+          await vol.close();
+        }
+      } else await verifyRemoteFile(session, t.Name, { size: t.Size, hash: t.Hash! });
     } catch (err) {
       findings.push({ status: "Error", detail: (err as Error).message });
     }

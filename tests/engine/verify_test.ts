@@ -11,6 +11,7 @@ import { pickByVerificationCount, testBackup } from "../../src/engine/verify.ts"
 import { OptionValues } from "../../src/core/option_values.ts";
 import { FilterList } from "../../src/core/filters.ts";
 import { prng, put, snapshot, tempDir } from "../helpers/tree.ts";
+import { DatabaseSync } from "node:sqlite";
 
 const noFilters = FilterList.fromArgs([]);
 
@@ -106,6 +107,37 @@ Deno.test("a dindex overwritten by another is reported; IndexesOnly tests index 
     assert.ok(bad.includes(idx[1]), JSON.stringify(r.verifications));
     // IndexesOnly looks at index files only.
     assert.ok(r.verifications.every((v) => !v.name.includes(".dblock.")));
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("full verification compares file lists and blocks with the database", async () => {
+  const [dir, cleanup] = await tempDir("dup-verify-db-");
+  try {
+    const b = await makeBackup(dir, 1);
+    const full = b.base.with({ "full-remote-verification": "True" });
+    assert.equal((await testBackup({ url: b.url, options: full, samples: Infinity })).exitCode, 0);
+    // The database loses one path of the version and forgets one block of a dblock: the remote
+    // files are intact (hashes match) but no longer agree with the database.
+    const sql = new DatabaseSync(join(dir, "db.sqlite"));
+    const path = sql.prepare(
+      `SELECT p.Prefix || f.Path AS P, fe.FileID AS F FROM FilesetEntry fe
+       JOIN FileLookup f ON f.ID = fe.FileID JOIN PathPrefix p ON p.ID = f.PrefixID
+       WHERE f.BlocksetID >= 0 LIMIT 1`,
+    ).get() as { P: string; F: number };
+    sql.prepare("DELETE FROM FilesetEntry WHERE FileID = ?").run(path.F);
+    const block = sql.prepare(
+      "SELECT b.ID, v.Name FROM Block b JOIN Remotevolume v ON v.ID = b.VolumeID LIMIT 1",
+    ).get() as { ID: number; Name: string };
+    sql.prepare("UPDATE Block SET VolumeID = -5 WHERE ID = ?").run(block.ID);
+    sql.close();
+    const r = await testBackup({ url: b.url, options: full, samples: Infinity });
+    assert.equal(r.exitCode, 3);
+    const dlist = r.verifications.find((v) => v.name.includes(".dlist."))!;
+    assert.deepEqual(dlist.findings, [{ status: "Extra", detail: path.P }]);
+    const dblock = r.verifications.find((v) => v.name === block.Name)!;
+    assert.equal(dblock.findings[0].status, "Extra");
   } finally {
     await cleanup();
   }
