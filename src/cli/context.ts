@@ -17,6 +17,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Hands the engine's result to the after-script and the reports (optional for a command). */
   setResult?: (result: unknown) => void;
+  /** Runs `--run-script-post-backup`; the backup command calls it once the data is uploaded. */
+  postBackup?: () => Promise<void>;
 }
 
 /** A command: returns the process exit code. */

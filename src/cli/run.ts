@@ -261,6 +261,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
             options: inputs.options,
             filters: inputs.filters,
             setResult: (r) => details = r,
+            postBackup: inputs.postBackup,
           });
           return exitCode;
         },

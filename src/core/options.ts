@@ -1306,7 +1306,8 @@ export const OPTIONS: readonly OptionDef[] = [
     type: "path",
     category: "hooks",
     commands: BACKUP,
-    summary: "Run this script after a backup only.",
+    summary:
+      "Run this script once a backup has uploaded its data, before old versions are deleted and remote files tested.",
   },
   {
     name: "run-script-timeout",

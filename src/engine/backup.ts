@@ -47,6 +47,7 @@ import { type SourceEntry, walkOptionsFrom, walkSources } from "./source_walker.
 import { metadataOf } from "./metadata_source.ts";
 import { isIncompressibleName } from "./compress_hint.ts";
 import { checkRemoteAgainstDatabase, verifyFormatSettings } from "./preflight.ts";
+import { autoVacuum } from "./vacuum.ts";
 import { afterBackup, type AfterBackupResult, exitCodeAfter } from "./after_backup.ts";
 
 /** What a backup did. */
@@ -84,6 +85,11 @@ export interface BackupRequest {
   progress?: ProgressSink;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * Called once the new version is uploaded, before retention, compact and the sample test
+   * (`--run-script-post-backup` runs here).
+   */
+  afterUpload?: () => Promise<void>;
 }
 
 interface Counters {
@@ -123,12 +129,14 @@ export async function backup(req: BackupRequest): Promise<BackupResult> {
       autoCreateFolder: true,
     });
     const result = await runBackup(session, db, settings, req, remote, logger, progress, dryRun);
+    await req.afterUpload?.();
     result.maintenance = await afterBackup(session, db, settings, {
       dryRun,
       progress,
       signal: req.signal,
     });
     result.exitCode = exitCodeAfter(result.exitCode, result.maintenance);
+    autoVacuum(db, opts, logger);
     result.durationMs = Date.now() - started;
     return result;
   } finally {

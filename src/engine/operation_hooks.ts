@@ -3,7 +3,7 @@
  *
  * 1. `--run-script-before-required`, then `--run-script-before` (their `--option=value` output
  *    changes the options, storage URL, source paths and filters the operation gets);
- * 2. the operation itself;
+ * 2. the operation itself (a backup runs `--run-script-post-backup` once its data is uploaded);
  * 3. `--run-script-after`, then the e-mail and HTTP reports — also when the operation failed.
  *
  * Exit codes of a before-script (not the required one): 0 run, 1 skip (OK), 2 run + warning,
@@ -53,6 +53,11 @@ export interface OperationInputs {
   localPath: string[];
   options: OptionValues;
   filters: FilterList;
+  /**
+   * Runs `--run-script-post-backup` (if set); a backup calls it once its data is uploaded, before
+   * the verification (pass it as the backup's `afterUpload`).
+   */
+  postBackup: () => Promise<void>;
 }
 
 /** Why a before-script stopped the operation: its exit code 1 (Normal), 3 (Warning) or 5+ (Error). */
@@ -163,6 +168,7 @@ function applyOverrides(inputs: OperationInputs, stdout: string): OperationInput
   }
   if (Object.keys(changes).length) options = options.with(changes);
   return {
+    ...inputs,
     remoteUrl: o.remoteUrl ?? inputs.remoteUrl,
     localPath: o.localPath ?? inputs.localPath,
     options,
@@ -191,11 +197,16 @@ export async function runWithHooks<R>(
   const begin = new Date();
   const log: LogEntry[] = [];
   const unsubscribe = start.logger.subscribe((e) => log.push(e));
+  const postBackup = async () => {
+    const script = inputs.options.str("run-script-post-backup");
+    if (script) await runScript(script, "POST-BACKUP", false, start, inputs);
+  };
   let inputs: OperationInputs = {
     remoteUrl: start.remoteUrl,
     localPath: start.localPath,
     options: start.options,
     filters: start.filters,
+    postBackup,
   };
   let result: R | undefined;
   let failure: unknown;

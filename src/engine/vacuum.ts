@@ -1,5 +1,6 @@
 /** `vacuum`: rebuilds the local database file of a backup to release unused space. */
 import type { OptionValues } from "../core/option_values.ts";
+import type { Logger } from "../core/log.ts";
 import { UserError } from "../core/errors.ts";
 import { LocalDatabase } from "../db/local_database.ts";
 import { vacuumDatabase } from "../db/maintenance.ts";
@@ -47,4 +48,24 @@ export function vacuum(url: string, options: OptionValues): VacuumResult {
     db.close();
   }
   return { databasePath: path, sizeBefore, sizeAfter: fileSize(path), warnings: [], errors: [] };
+}
+
+/**
+ * `--auto-vacuum`: vacuums `db` after an operation unless the last vacuum was less than
+ * `--auto-vacuum-interval` ago (kept in the database as `last-vacuum`). Failures are only logged.
+ */
+export function autoVacuum(db: LocalDatabase, options: OptionValues, logger: Logger): boolean {
+  if (!options.bool("auto-vacuum") || options.bool("dry-run")) return false;
+  const interval = options.timespan("auto-vacuum-interval", 0);
+  const last = Number(db.getConfig("last-vacuum") ?? "0");
+  if (interval > 0 && Date.now() - last < interval) return false;
+  try {
+    db.transaction(() => db.setConfig("last-vacuum", String(Date.now())));
+    vacuumDatabase(db);
+    logger.verbose(`Vacuumed the local database ${db.path}`);
+    return true;
+  } catch (err) {
+    logger.verbose(`Failed to vacuum the local database: ${(err as Error).message}`);
+    return false;
+  }
 }

@@ -238,6 +238,7 @@ export function backupTask(host: RunnerHost, b: BackupRecord): TaskSpec {
         progress: ctx.progress,
         logger: ctx.logger,
         signal: ctx.signal,
+        afterUpload: inputs.postBackup,
       }),
   );
 }

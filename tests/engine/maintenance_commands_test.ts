@@ -205,3 +205,36 @@ Deno.test("create-report: a zip with an anonymised database copy and the system 
     await s.cleanup();
   }
 });
+
+Deno.test("--auto-vacuum after a backup, at most once per --auto-vacuum-interval", async () => {
+  const s = await setup();
+  try {
+    const backup = (extra: string[]) =>
+      runMain(["backup", s.url, s.src, `--dbpath=${s.dbpath}`, "--no-encryption", ...extra], {
+        env: s.env,
+      });
+    const junk = () => {
+      const raw = new DatabaseSync(s.dbpath);
+      raw.exec("CREATE TABLE Junk(x BLOB)");
+      raw.prepare("INSERT INTO Junk VALUES(randomblob(8000000))").run();
+      raw.exec("DROP TABLE Junk");
+      raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      raw.close();
+      return Deno.statSync(s.dbpath).size;
+    };
+    assert.equal((await backup([])).code, 0);
+    let before = junk();
+    put(s.src, "new-1.txt", "one\n");
+    let r = await backup(["--auto-vacuum"]);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(Deno.statSync(s.dbpath).size < before - 7_000_000, "vacuumed after the backup");
+
+    before = junk();
+    put(s.src, "new-2.txt", "two\n");
+    r = await backup(["--auto-vacuum", "--auto-vacuum-interval=1D"]);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(Deno.statSync(s.dbpath).size >= before - 1_000_000, "not again within a day");
+  } finally {
+    await s.cleanup();
+  }
+});

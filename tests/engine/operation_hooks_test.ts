@@ -290,3 +290,34 @@ Deno.test("a before-script that does not exist is a warning; a required one is a
     await s.cleanup();
   }
 });
+
+Deno.test("run-script-post-backup runs once the version is uploaded, between the before- and after-scripts", async () => {
+  const s = await setup();
+  try {
+    const trace = join(s.dir, "trace.txt");
+    const sc = s.script(
+      "all.sh",
+      `n=$(ls '${s.dest}' 2>/dev/null | grep -c 'dlist') ; echo "$DUPLICATI__EVENTNAME $n" >> '${trace}'`,
+    );
+    const r = await runMain(
+      [
+        "backup",
+        s.url,
+        s.src,
+        ...s.common,
+        `--run-script-before=${sc}`,
+        `--run-script-post-backup=${sc}`,
+        `--run-script-after=${sc}`,
+      ],
+      { env: s.env },
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(Deno.readTextFileSync(trace).trim().split("\n"), [
+      "BEFORE 0",
+      "POST-BACKUP 1",
+      "AFTER 1",
+    ]);
+  } finally {
+    await s.cleanup();
+  }
+});

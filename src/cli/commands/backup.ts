@@ -18,6 +18,7 @@ export async function backupCommand(ctx: CommandContext): Promise<number> {
     progress: ctx.progress,
     logger: ctx.logger,
     signal: ctx.signal,
+    afterUpload: ctx.postBackup,
   });
   ctx.setResult?.(r);
   ctx.out(`Backup ${r.dryRun ? "(dry run) " : ""}finished in ${formatDuration(r.durationMs)}`);

@@ -14,6 +14,7 @@ export async function compactCommand(ctx: CommandContext): Promise<number> {
     logger: ctx.logger,
     signal: ctx.signal,
   });
+  ctx.setResult?.(r);
   printCompact(ctx, r);
   return r.errors.length ? 3 : r.warnings.length ? 2 : 0;
 }

@@ -14,6 +14,7 @@ export async function deleteCommand(ctx: CommandContext): Promise<number> {
     logger: ctx.logger,
     signal: ctx.signal,
   });
+  ctx.setResult?.(r);
   if (r.deleted.length === 0) {
     ctx.out(r.dryRun ? "No remote filesets would be deleted" : "No remote filesets were deleted");
   } else {

@@ -29,6 +29,7 @@ export async function testCommand(ctx: CommandContext): Promise<number> {
     logger: ctx.logger,
     signal: ctx.signal,
   });
+  ctx.setResult?.(r);
   const bad = r.verifications.filter((v) => v.findings.length > 0);
   if (r.examined === 0 && bad.length === 0) {
     ctx.out("No files examined, is the remote destination empty?");
