@@ -9,6 +9,17 @@ import { runMain } from "../helpers/cli.ts";
 import { put, tempDir } from "../helpers/tree.ts";
 import { ZipReader } from "../../src/format/zip.ts";
 
+/** Leaves 8 MB of free pages in a database file; returns its size. */
+function addFreePages(dbpath: string): number {
+  const raw = new DatabaseSync(dbpath);
+  raw.exec("CREATE TABLE Junk(x BLOB)");
+  raw.prepare("INSERT INTO Junk VALUES(randomblob(8000000))").run();
+  raw.exec("DROP TABLE Junk");
+  raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  raw.close();
+  return Deno.statSync(dbpath).size;
+}
+
 async function setup() {
   const [dir, cleanup] = await tempDir("dup-maint-");
   const src = join(dir, "src");
@@ -92,14 +103,7 @@ Deno.test("vacuum: releases free pages of the local database, which keeps workin
       { env: s.env },
     );
     assert.equal(b.code, 0, b.err);
-    // Leave 8 MB of free pages in the database file.
-    const raw = new DatabaseSync(s.dbpath);
-    raw.exec("CREATE TABLE Junk(x BLOB)");
-    raw.prepare("INSERT INTO Junk VALUES(randomblob(8000000))").run();
-    raw.exec("DROP TABLE Junk");
-    raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    raw.close();
-    const before = Deno.statSync(s.dbpath).size;
+    const before = addFreePages(s.dbpath);
     assert.ok(before > 8_000_000);
     const opFile = join(s.dir, "op.txt");
     const after = join(s.dir, "after.sh");
@@ -213,15 +217,7 @@ Deno.test("--auto-vacuum after a backup, at most once per --auto-vacuum-interval
       runMain(["backup", s.url, s.src, `--dbpath=${s.dbpath}`, "--no-encryption", ...extra], {
         env: s.env,
       });
-    const junk = () => {
-      const raw = new DatabaseSync(s.dbpath);
-      raw.exec("CREATE TABLE Junk(x BLOB)");
-      raw.prepare("INSERT INTO Junk VALUES(randomblob(8000000))").run();
-      raw.exec("DROP TABLE Junk");
-      raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-      raw.close();
-      return Deno.statSync(s.dbpath).size;
-    };
+    const junk = () => addFreePages(s.dbpath);
     assert.equal((await backup([])).code, 0);
     let before = junk();
     put(s.src, "new-1.txt", "one\n");
