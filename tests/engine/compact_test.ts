@@ -162,3 +162,45 @@ Deno.test("compact plan follows Duplicati's rules", () => {
   p = planCompact(smalls.slice(0, 20), { ...limits, volumeSize: 15 * mb });
   assert.ok(p.shouldCompact, "20 MB of small volumes exceed a 15 MB volume size");
 });
+
+Deno.test("backup with --keep-versions deletes and compacts by itself; --auto-compact-interval spaces compacts", async () => {
+  const [dir, cleanup] = await tempDir("dup-autocompact-");
+  try {
+    const src = join(dir, "src");
+    const url = `file://${join(dir, "remote")}`;
+    const options = new OptionValues({
+      passphrase: "auto",
+      dbpath: join(dir, "db.sqlite"),
+      blocksize: "8kb",
+      "dblock-size": "1mb",
+      "keep-versions": "1",
+      "auto-compact-interval": "1D",
+      "backup-test-samples": "0",
+    });
+    const run = async (v: number) => {
+      // Each version's data in its own folder, the previous one gone: nothing is shared, so the
+      // deleted version's volume is wholly unused.
+      if (v > 0) Deno.removeSync(join(src, `d${v - 1}`), { recursive: true });
+      put(src, `d${v}/dump.bin`, prng(v + 40, 600_000));
+      const r = await backup({ url, sources: [src], options, filters: noFilters });
+      assert.equal(r.exitCode, 0, r.errors.join("\n"));
+      await new Promise((res) => setTimeout(res, 1050));
+      return r;
+    };
+    await run(0);
+    const second = await run(1);
+    assert.equal(second.maintenance?.delete?.deleted.length, 1, "the older version was deleted");
+    assert.ok(second.maintenance?.compact?.compacted, "and its volume compacted away");
+    const third = await run(2);
+    assert.equal(third.maintenance?.delete?.deleted.length, 1);
+    assert.equal(third.maintenance?.compact?.compacted, false, "within the interval: no compact");
+    // Without the interval the waste goes at once.
+    const c = await compact({ url, options: options.with({ "auto-compact-interval": undefined }) });
+    assert.ok(c.compacted, c.reason);
+    const names = [...Deno.readDirSync(join(dir, "remote"))].map((e) => e.name);
+    assert.equal(names.filter((n) => n.includes(".dlist.")).length, 1);
+    assert.equal(names.filter((n) => n.includes(".dblock.")).length, 1, names.join(", "));
+  } finally {
+    await cleanup();
+  }
+});
