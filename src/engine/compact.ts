@@ -282,6 +282,7 @@ async function repack(
   };
   prepareListHashes(db);
   const processed: number[] = [];
+  let prefetched: Promise<{ vol: { close(): Promise<void> } }> | undefined;
   const deleteDone = async () => {
     const done = processed.filter((id) => liveBlockCount(db, id) === 0);
     if (done.length === 0) return;
@@ -289,6 +290,18 @@ async function repack(
     await deleteDblocks(session, db, done, result, signal);
   };
   try {
+    // The next volume downloads and decrypts while the current one is repacked.
+    const fetch = (v: VolumeUsage | undefined) => {
+      const row = v ? volumeByName(db, v.name) : undefined;
+      if (!v || !row) return undefined;
+      const p = openVolume(session, settings, v.name, {
+        size: row.Size,
+        hash: row.Hash ?? undefined,
+      }).then((vol) => ({ vol, row }));
+      p.catch(() => {}); // handled when awaited
+      return p;
+    };
+    let next = fetch(volumes[0]);
     let i = 0;
     for (const v of volumes) {
       if (signal?.aborted) throw signal.reason ?? new CancelledError();
@@ -301,13 +314,12 @@ async function repack(
         bytesDone: result.downloadedBytes,
         current: v.name,
       });
-      const row = volumeByName(db, v.name);
-      if (!row) continue;
+      const current = next;
+      next = fetch(volumes[i]);
+      prefetched = next;
+      if (!current) continue;
+      const { vol, row } = await current;
       const live = liveBlocksOf(db, v.id);
-      const vol = await openVolume(session, settings, v.name, {
-        size: row.Size,
-        hash: row.Hash ?? undefined,
-      });
       result.downloadedFiles++;
       result.downloadedBytes += Math.max(0, row.Size);
       try {
@@ -351,6 +363,7 @@ async function repack(
       );
     }
   } finally {
+    await prefetched?.then((p) => p.vol.close()).catch(() => {});
     await uploader.drain().catch(() => {});
     dropListHashes(db);
     result.uploadedFiles += uploader.filesUploaded;
