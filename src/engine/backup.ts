@@ -569,7 +569,14 @@ export function writeDlist(
   filesetId: number,
   isFull = true,
 ): string {
-  const fl = new FilelistWriter();
+  // filelist.json is streamed into the archive as it is encoded: memory stays flat however many
+  // files the version has.
+  const path = session.tempFile(".dlist.zip");
+  const z = ZipWriter.create(path);
+  z.add("manifest", manifestFor(settings), { compress: true, level: 6 });
+  z.add("fileset", encodeFileset(isFull), { compress: true, level: 6 });
+  const out = z.beginEntry("filelist.json", { compress: true, level: settings.zipLevel || 6 });
+  const fl = new FilelistWriter({ sink: (chunk) => out.write(chunk) });
   const bsz = settings.blocksize;
   // Folders and symlinks first, then files, each sorted by path (as Duplicati writes them).
   {
@@ -605,11 +612,8 @@ export function writeDlist(
       }
     }
   }
-  const path = session.tempFile(".dlist.zip");
-  const z = ZipWriter.create(path);
-  z.add("manifest", manifestFor(settings), { compress: true, level: 6 });
-  z.add("fileset", encodeFileset(isFull), { compress: true, level: 6 });
-  z.add("filelist.json", fl.finish(), { compress: true, level: settings.zipLevel || 6 });
+  fl.finish();
+  out.end();
   z.finish();
   return path;
 }

@@ -104,9 +104,19 @@ const FLUSH_CHARS = 1 << 20;
  * kept (in ~1 MiB chunks), so large lists are cheap. Entries appear in the order added; Duplicati
  * adds all Folder and Symlink entries sorted by path, then all File entries sorted by path
  * (binary order) — callers should do the same. `finish()` returns BOM + `[...]` once.
+ *
+ * With a `sink`, the text is not kept at all: each ~1 MiB chunk (the BOM first) goes to the sink
+ * as soon as it is encoded, so memory stays flat however many entries there are, and `finish()`
+ * sends the rest and returns an empty array.
  */
 export class FilelistWriter {
   #chunks: Bytes[] = [UTF8_BOM];
+  #sink?: (chunk: Bytes) => void;
+
+  constructor(opts: { sink?: (chunk: Bytes) => void } = {}) {
+    this.#sink = opts.sink;
+  }
+
   #pending: string[] = [];
   #pendingChars = 0;
   #count = 0;
@@ -132,6 +142,10 @@ export class FilelistWriter {
     this.#chunks.push(utf8(this.#pending.join("")));
     this.#pending = [];
     this.#pendingChars = 0;
+    if (this.#sink) {
+      for (const c of this.#chunks) this.#sink(c);
+      this.#chunks = [];
+    }
   }
 
   /** Closes the array and returns the whole entry: BOM + compact JSON array. Call once. */
@@ -140,6 +154,7 @@ export class FilelistWriter {
     this.#done = true;
     this.#pending.push(this.#count === 0 ? "[]" : "]");
     this.#flush();
+    if (this.#sink) return new Uint8Array(0);
     const out = concatBytes(this.#chunks);
     this.#chunks = [];
     return out;

@@ -7,7 +7,7 @@
  * descriptors (flag bit 3) by other tools read fine, and it never loads the whole archive.
  */
 
-import { crc32 as zlibCrc32, deflateRawSync, inflateRawSync } from "node:zlib";
+import { constants, crc32 as zlibCrc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import { type Bytes, fromUtf8, utf8 } from "../core/bytes.ts";
 import { IntegrityError } from "../core/errors.ts";
 
@@ -185,12 +185,31 @@ export class ZipWriter {
     if (this.#names.has(name)) throw new Error(`duplicate zip entry name: ${name}`);
     if (e.method !== 0 && e.method !== 8) throw new Error(`unsupported zip method ${e.method}`);
     this.#names.add(name);
+    const { local, central } = this.#headers(
+      name,
+      e.method,
+      e.crc32 >>> 0,
+      e.data.length,
+      e.uncompressedSize,
+      this.#offset,
+    );
+    this.#write(local);
+    this.#write(e.data);
+    this.#central.push(central);
+    this.#centralSize += central.length;
+  }
+
+  /** The local and central headers of an entry with these values. */
+  #headers(
+    name: string,
+    method: number,
+    crc: number,
+    csize: number,
+    usize: number,
+    offset: number,
+  ): { local: Bytes; central: Bytes } {
     const nameBytes = utf8(name);
     const flags = isAscii(name) ? 0 : FLAG_UTF8;
-    const offset = this.#offset;
-    const csize = e.data.length;
-    const usize = e.uncompressedSize;
-    const crc = e.crc32 >>> 0;
 
     // Local header: zip64 extra (both sizes) only when a size does not fit in 32 bits.
     const localZip64 = csize >= U32_MAX || usize >= U32_MAX;
@@ -200,7 +219,7 @@ export class ZipWriter {
     lv.setUint32(0, SIG_LOCAL, true);
     lv.setUint16(4, localZip64 ? 45 : 20, true);
     lv.setUint16(6, flags, true);
-    lv.setUint16(8, e.method, true);
+    lv.setUint16(8, method, true);
     lv.setUint16(10, this.#time, true);
     lv.setUint16(12, this.#date, true);
     lv.setUint32(14, crc, true);
@@ -230,7 +249,7 @@ export class ZipWriter {
     cv.setUint16(4, version, true); // made by: MS-DOS host, spec version
     cv.setUint16(6, version, true);
     cv.setUint16(8, flags, true);
-    cv.setUint16(10, e.method, true);
+    cv.setUint16(10, method, true);
     cv.setUint16(12, this.#time, true);
     cv.setUint16(14, this.#date, true);
     cv.setUint32(16, crc, true);
@@ -252,10 +271,63 @@ export class ZipWriter {
       }
     }
 
-    this.#write(local);
-    this.#write(e.data);
-    this.#central.push(central);
-    this.#centralSize += central.length;
+    return { local, central };
+  }
+
+  /**
+   * Adds an entry whose content arrives in pieces (`write`), so it never has to be in memory at
+   * once. With `compress`, each piece is deflated on its own and the pieces are joined into one
+   * valid deflate stream (sync-flushed blocks and a final empty block); the local header is
+   * patched with the CRC and sizes at `end()`. No other entry may be added until `end()`.
+   * Entries over 4 GiB are refused.
+   */
+  beginEntry(
+    name: string,
+    opts: { compress: boolean; level?: number },
+  ): { write(chunk: Uint8Array): void; end(): void } {
+    if (name.length === 0) throw new Error("zip entry name must not be empty");
+    if (this.#names.has(name)) throw new Error(`duplicate zip entry name: ${name}`);
+    this.#names.add(name);
+    const method = opts.compress ? 8 : 0;
+    const offset = this.#offset;
+    this.#write(this.#headers(name, method, 0, 0, 0, offset).local);
+    let crc = 0;
+    let csize = 0;
+    let usize = 0;
+    let open = true;
+    return {
+      write: (chunk: Uint8Array) => {
+        if (!open) throw new Error(`zip entry ${name} is already ended`);
+        if (chunk.length === 0) return;
+        crc = zlibCrc32(chunk, crc) >>> 0;
+        usize += chunk.length;
+        const out = opts.compress
+          ? deflateRawSync(chunk, { level: opts.level ?? 6, finishFlush: constants.Z_SYNC_FLUSH })
+          : chunk;
+        csize += out.length;
+        if (csize >= U32_MAX || usize >= U32_MAX) {
+          throw new Error(`zip entry ${name} is too large to be written in pieces (4 GiB)`);
+        }
+        this.#write(out);
+      },
+      end: () => {
+        if (!open) throw new Error(`zip entry ${name} is already ended`);
+        open = false;
+        if (opts.compress) {
+          const last = new Uint8Array([0x03, 0x00]); // final, fixed-Huffman, empty block
+          this.#write(last);
+          csize += last.length;
+        }
+        const { local, central } = this.#headers(name, method, crc, csize, usize, offset);
+        this.#flush();
+        const f = this.#file!;
+        f.seekSync(offset, Deno.SeekMode.Start);
+        writeAll(f, local.subarray(0, 30));
+        f.seekSync(0, Deno.SeekMode.End);
+        this.#central.push(central);
+        this.#centralSize += central.length;
+      },
+    };
   }
 
   /**

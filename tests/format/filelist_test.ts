@@ -305,3 +305,29 @@ Deno.test("fileset", () => {
   assert.throws(() => decodeFileset(utf8("{")), IntegrityError);
   assert.throws(() => decodeFileset(utf8("true")), IntegrityError);
 });
+
+Deno.test("filelist: a writer with a sink sends exactly the bytes finish() would return", () => {
+  const entries = Array.from({ length: 30_000 }, (_, i) => ({
+    type: "Folder" as const,
+    path: `/data/folder-${i}/with a longer name ${"x".repeat(i % 50)}`,
+    metahash: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+    metasize: 137,
+  }));
+  const whole = new FilelistWriter();
+  const pieces: Uint8Array[] = [];
+  const streamed = new FilelistWriter({ sink: (c) => pieces.push(c) });
+  for (const e of entries) {
+    whole.add(e);
+    streamed.add(e);
+  }
+  const want = whole.finish();
+  assert.equal(streamed.finish().length, 0);
+  assert.ok(pieces.length > 2, "sent in several chunks");
+  const got = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of pieces) {
+    got.set(p, o);
+    o += p.length;
+  }
+  assert.deepEqual(got, want);
+});

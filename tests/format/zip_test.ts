@@ -444,3 +444,48 @@ Deno.test("zip: random access reads only the needed entry", async () => {
     assert.ok(ms < 500, `took ${ms} ms`);
   });
 });
+
+Deno.test("zip: an entry written in pieces reads back whole, by us and by Info-ZIP unzip", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/pieces.zip`;
+    const z = ZipWriter.create(path);
+    z.add("first", new TextEncoder().encode("before"));
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++) {
+      const p = new TextEncoder().encode(`{"line":${i},"text":"${"abc".repeat(i * 50)}"}\n`);
+      parts.push(p);
+    }
+    const big = new Uint8Array(3 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    parts.push(big);
+    const deflated = z.beginEntry("streamed.json", { compress: true, level: 6 });
+    for (const p of parts) deflated.write(p);
+    deflated.end();
+    const stored = z.beginEntry("stored.bin", { compress: false });
+    stored.write(parts[3]);
+    stored.write(parts[5]);
+    stored.end();
+    z.add("last", new TextEncoder().encode("after"));
+    z.finish();
+
+    const want = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      want.set(p, o);
+      o += p.length;
+    }
+    const r = ZipReader.openSync(path);
+    assert.deepEqual(r.read("streamed.json"), want);
+    assert.deepEqual(r.entry("streamed.json")!.method, 8);
+    assert.ok(r.entry("streamed.json")!.compressedSize < want.length);
+    assert.deepEqual(new TextDecoder().decode(r.read("first")), "before");
+    assert.deepEqual(new TextDecoder().decode(r.read("last")), "after");
+    assert.deepEqual(r.read("stored.bin").length, parts[3].length + parts[5].length);
+    r.close();
+    const t = await new Deno.Command("unzip", { args: ["-t", path], stdout: "piped" }).output();
+    assert.ok(t.success, new TextDecoder().decode(t.stdout));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
