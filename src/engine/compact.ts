@@ -290,13 +290,15 @@ async function repack(
     await deleteDblocks(session, db, done, result, signal);
   };
   try {
+    // --skip-file-hash-checks: salvage what can be read from volumes whose hash is off.
+    const skipHashes = opts.bool("skip-file-hash-checks");
     // The next volume downloads and decrypts while the current one is repacked.
     const fetch = (v: VolumeUsage | undefined) => {
       const row = v ? volumeByName(db, v.name) : undefined;
       if (!v || !row) return undefined;
       const p = openVolume(session, settings, v.name, {
         size: row.Size,
-        hash: row.Hash ?? undefined,
+        hash: skipHashes ? undefined : row.Hash ?? undefined,
       }).then((vol) => ({ vol, row }));
       p.catch(() => {}); // handled when awaited
       return p;
