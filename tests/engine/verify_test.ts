@@ -159,6 +159,12 @@ Deno.test("repeated samples rotate through every volume, least verified first", 
       for (const n of tested) if (n.includes(".dblock.")) seen.add(n);
     }
     assert.equal(seen.size, dblocks.length, "each dblock was tested once in as many runs");
+    // --version picks the file list of that version.
+    const dlists = b.names().filter((n) => n.includes(".dlist.")).sort();
+    const r = await testBackup({ url: b.url, options: b.base.with({ version: "2" }), samples: 1 });
+    assert.deepEqual(r.verifications.filter((v) => v.name.includes(".dlist.")).map((v) => v.name), [
+      dlists[0],
+    ]);
   } finally {
     await cleanup();
   }
