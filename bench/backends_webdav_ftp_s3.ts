@@ -39,7 +39,15 @@ async function best(fn: () => Promise<void>): Promise<number> {
 }
 
 async function sh(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
-  const r = await new Deno.Command(cmd, { args, env, stdout: "null", stderr: "piped" }).output();
+  // A CA bundle from the environment makes rclone's S3 client refuse its own HTTP transport.
+  const clean = env ? { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env } : undefined;
+  const r = await new Deno.Command(cmd, {
+    args,
+    env: clean,
+    clearEnv: env !== undefined,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
   if (!r.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(r.stderr)}`);
 }
 

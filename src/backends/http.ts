@@ -111,7 +111,7 @@ export class HttpTransport {
     return this.#fetch(req);
   }
 
-  async #fetch(req: HttpRequest): Promise<HttpResponse> {
+  async #fetch(req: HttpRequest, client = this.#client): Promise<HttpResponse> {
     const headers = new Headers(req.headers);
     let body: BodyInit | undefined;
     if (typeof req.body === "string" || req.body instanceof Uint8Array) {
@@ -125,7 +125,7 @@ export class HttpTransport {
         method: req.method,
         headers,
         body,
-        client: this.#client,
+        client,
         redirect: "manual",
       });
       return { status: r.status, headers: r.headers, body: r.body };
@@ -174,7 +174,7 @@ export class HttpTransport {
         resolve({
           status: res.statusCode ?? 0,
           headers: h,
-          body: Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>,
+          body: coalesce(res),
         });
       });
       r.on("error", reject);
@@ -217,6 +217,59 @@ export class HttpTransport {
     this.#agent?.destroy();
     this.#plainAgent?.destroy();
   }
+}
+
+/**
+ * A node response as a web stream of chunks of at least 256 KiB (node hands out 16 KiB pieces,
+ * and every piece costs a trip through the stream pipeline and a write call downstream).
+ */
+function coalesce(res: IncomingMessage): ReadableStream<Uint8Array> {
+  const MIN = 256 * 1024;
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  let finished = false;
+  const flush = (c: ReadableStreamDefaultController<Uint8Array>) => {
+    if (size === 0 || finished) return;
+    const out = new Uint8Array(size);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    parts = [];
+    size = 0;
+    c.enqueue(out);
+  };
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      res.on("data", (chunk: Uint8Array) => {
+        parts.push(chunk);
+        size += chunk.length;
+        if (size >= MIN) {
+          flush(c);
+          if ((c.desiredSize ?? 1) <= 0) res.pause();
+        }
+      });
+      res.on("end", () => {
+        flush(c);
+        if (!finished) c.close();
+        finished = true;
+      });
+      const fail = (e: Error) => {
+        if (!finished) c.error(e);
+        finished = true;
+      };
+      res.on("error", fail);
+      res.on("aborted", () => fail(new Error("The server closed the connection mid-response")));
+    },
+    pull() {
+      res.resume();
+    },
+    cancel() {
+      finished = true;
+      res.destroy();
+    },
+  }, { highWaterMark: 4 });
 }
 
 /** Reads a response body as text (empty when there is none). */

@@ -260,23 +260,33 @@ export class S3Backend implements Backend {
     const uploadId = xmlOne(await responseText(r), "UploadId");
     if (!uploadId) throw new Error(`S3 did not return an upload id for ${name}`);
     try {
+      // One part uploads while the next is read: at most two parts in memory.
       const etags: string[] = [];
       let sent = 0;
-      for (let part = 1; sent < size; part++) {
-        const chunk = await readUpTo(reader, Math.min(this.cfg.partSize, size - sent), carry);
-        if (chunk.length === 0) {
-          throw new Error(`Upload of ${name}: the local data ended after ${sent} of ${size} bytes`);
+      let inFlight: Promise<void> | undefined;
+      try {
+        for (let part = 1; sent < size; part++) {
+          const chunk = await readUpTo(reader, Math.min(this.cfg.partSize, size - sent), carry);
+          if (chunk.length === 0) {
+            throw new Error(
+              `Upload of ${name}: the local data ended after ${sent} of ${size} bytes`,
+            );
+          }
+          await inFlight;
+          inFlight = (async () => {
+            const q: [string, string][] = [["partNumber", String(part)], ["uploadId", uploadId]];
+            const pr = await this.#send("PUT", key, q, chunk);
+            if (pr.status !== 200) throw await this.#error(pr, `part ${part} of ${name}`);
+            etags[part - 1] = pr.headers.get("etag") ?? "";
+            await discard(pr);
+          })();
+          // Its failure is rethrown where it is awaited; until then it is not "unhandled".
+          inFlight.catch(() => {});
+          sent += chunk.length;
         }
-        r = await this.#send(
-          "PUT",
-          key,
-          [["partNumber", String(part)], ["uploadId", uploadId]],
-          chunk,
-        );
-        if (r.status !== 200) throw await this.#error(r, `part ${part} of ${name}`);
-        etags.push(r.headers.get("etag") ?? "");
-        await discard(r);
-        sent += chunk.length;
+        await inFlight;
+      } finally {
+        await inFlight?.catch(() => {});
       }
       const xml = "<CompleteMultipartUpload>" +
         etags.map((e, i) =>
