@@ -14,6 +14,7 @@ import { FileBackend } from "./file.ts";
 import { FTP_MODULE } from "./ftp.ts";
 import { S3_MODULE } from "./s3.ts";
 import { WEBDAV_MODULE } from "./webdav.ts";
+import { FAULTS_ENV, FaultyBackend, parseFaultRules } from "./faulty.ts";
 
 /** The parts of a storage URL that identify a destination (used to find its local database). */
 export interface StorageLocation {
@@ -56,12 +57,30 @@ const FILE_MODULE: BackendModule = {
   create: (ctx) => new FileBackend(ctx.location.path),
 };
 
+/** TEST-ONLY fault injection (see faulty.ts); present only when DUPLICATI_TEST_FAULTS=1. */
+const FAULTY_MODULE: BackendModule = {
+  schemes: ["faulty"],
+  description: "Test only: a local folder that fails or crashes on purpose",
+  options: [],
+  create: (ctx) =>
+    new FaultyBackend(ctx.location.path, parseFaultRules(new URLSearchParams(ctx.location.query))),
+};
+
+function faultsEnabled(): boolean {
+  try {
+    return Deno.env.get(FAULTS_ENV) === "1";
+  } catch {
+    return false;
+  }
+}
+
 /** Every built-in backend. */
 export const BACKEND_MODULES: BackendModule[] = [
   FILE_MODULE,
   WEBDAV_MODULE,
   FTP_MODULE,
   S3_MODULE,
+  ...(faultsEnabled() ? [FAULTY_MODULE] : []),
 ];
 
 let registered = false;
@@ -88,9 +107,9 @@ export function parseStorageUrl(url: string): StorageLocation {
     return { scheme: "file", host: "", path: resolve(url), port: "", username: "", query: {} };
   }
   const scheme = url.match(URL_RE)![1].toLowerCase();
-  if (scheme === "file") {
+  if (scheme === "file" || scheme === "faulty") { // faulty: test-only, see faulty.ts
     // file:///abs/path, file://relative/path (Duplicati accepts both), and query options.
-    let rest = url.slice("file://".length);
+    let rest = url.slice(scheme.length + "://".length);
     const q = rest.indexOf("?");
     const query: Record<string, string> = {};
     if (q >= 0) {

@@ -155,9 +155,15 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: "<storage-URL>",
     summary: "Fix the local database or the remote files.",
     description:
-      "Without a local database (or with an empty one), rebuilds it from the remote index and " +
-      "file lists. With a database, re-uploads missing index and file list files from it, " +
-      "removes leftovers of interrupted uploads and reports what cannot be fixed.",
+      "Without a local database (or with an empty one), recreates it from the remote file lists " +
+      "and index files, reading data volumes only where an index is missing or damaged; an " +
+      "interrupted recreate continues when repair runs again. With a database, seals an " +
+      "interrupted backup as a partial version, re-uploads missing index and file list files " +
+      "rebuilt from the database, deletes leftovers of interrupted uploads and unknown data " +
+      "files, and reports what cannot be fixed (exit code 3). With " +
+      "--rebuild-missing-dblock-files, lost data volumes are rebuilt from unchanged source " +
+      "files; otherwise their files are reported by list-broken-files and stored again by the " +
+      "next backup where the source still has them.",
   },
   {
     name: "purge",
@@ -175,8 +181,11 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: "<storage-URL>",
     summary: "List files that cannot be restored because remote data is missing.",
     description:
-      "Finds files whose blocks live in missing or damaged remote volumes, grouped by version. " +
-      "Use purge-broken-files to remove them so the rest of the backup stays usable.",
+      "Finds files whose blocks live in missing or damaged remote volumes (or in none after a " +
+      "repair), grouped by version; the first 5 per version unless --full-result. Volumes are " +
+      "checked against the remote listing (presence, size); --full-remote-verification=True " +
+      "also downloads and hashes every data volume. Use purge-broken-files to remove them so " +
+      "the rest of the backup stays usable.",
   },
   {
     name: "purge-broken-files",

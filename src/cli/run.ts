@@ -28,6 +28,10 @@ import { vacuumCommand } from "./commands/vacuum.ts";
 import { createReportCommand } from "./commands/create_report.ts";
 import { testFiltersCommand } from "./commands/test_filters.ts";
 import { systemInfoCommand } from "./commands/system_info.ts";
+import { repairCommand } from "./commands/repair.ts";
+import { brokenFilesCommand } from "./commands/broken_files.ts";
+import { affectedCommand } from "./commands/affected.ts";
+import { purgeCommand } from "./commands/purge.ts";
 
 const COMMAND_TABLE: Record<string, CommandHandler> = {
   backup: backupCommand,
@@ -52,6 +56,11 @@ const COMMAND_TABLE: Record<string, CommandHandler> = {
   "test-filter": testFiltersCommand,
   "system-info": systemInfoCommand,
   systeminfo: systemInfoCommand,
+  repair: repairCommand,
+  purge: purgeCommand,
+  "list-broken-files": brokenFilesCommand,
+  "purge-broken-files": brokenFilesCommand,
+  affected: affectedCommand,
 };
 
 /** Commands that read or write encrypted volumes and so need a passphrase. */
@@ -72,6 +81,10 @@ const NEEDS_PASSPHRASE = new Set([
   "compact",
   "test",
   "verify",
+  "repair",
+  "purge",
+  "list-broken-files",
+  "purge-broken-files",
 ]);
 
 /** Duplicati's operation names (DUPLICATI__OPERATIONNAME, %OPERATIONNAME%) by command. */

@@ -545,7 +545,7 @@ export const OPTIONS: readonly OptionDef[] = [
     default: "False",
     values: ["True", "False", "ListAndIndexes", "IndexesOnly"],
     category: "remote",
-    commands: VERIFYING,
+    commands: [...VERIFYING, "list-broken-files", "purge-broken-files"],
     summary:
       "How deeply tested files are checked: False (size and hash), True (also open and check every block), ListAndIndexes or IndexesOnly (deep check of those file types only).",
   },

@@ -40,7 +40,8 @@ export function blocklistHashes(db: LocalDatabase, blocksetId: number): Uint8Arr
 
 /**
  * Records block (hash, size) in volume `volumeId` unless it is already known; returns its ID and
- * whether it is new (the caller must then store its bytes).
+ * whether it is new (the caller must then store its bytes). A known block stored nowhere
+ * (VolumeID -1, its volume was lost) counts as new and moves to `volumeId`.
  */
 export function insertBlockIfNew(
   db: LocalDatabase,
@@ -55,7 +56,17 @@ export function insertBlockIfNew(
     volumeId,
   );
   if (r.changes > 0) return { id: Number(r.lastInsertRowid), isNew: true };
-  return { id: findBlock(db, hash, size)!, isNew: false };
+  const row = db.get<{ ID: number; VolumeID: number }>(
+    "SELECT ID, VolumeID FROM Block WHERE Hash=? AND Size=?",
+    hash,
+    size,
+  )!;
+  if (row.VolumeID < 0 && volumeId >= 0) {
+    // A block known but stored nowhere (its volume was lost): store it again.
+    db.run("UPDATE Block SET VolumeID=? WHERE ID=?", volumeId, row.ID);
+    return { id: row.ID, isNew: true };
+  }
+  return { id: row.ID, isNew: false };
 }
 
 /**

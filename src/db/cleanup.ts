@@ -3,7 +3,7 @@
  * blocksets and unfinished versions that depended on them.
  */
 import type { LocalDatabase } from "./local_database.ts";
-import { VolumeType } from "./schema.ts";
+import { VolumeState, VolumeType } from "./schema.ts";
 import { deleteVolumeRow, type VolumeRow } from "./volumes.ts";
 
 /**
@@ -29,7 +29,7 @@ export function forgetVolumes(db: LocalDatabase, volumes: readonly VolumeRow[]):
 
 /**
  * Removes blocksets whose blocks or blocklists are gone, and everything that pointed at them
- * outside completed versions. Throws if a completed version would lose an entry (that would be
+ * outside completed versions (entries of unfinished versions included). Throws if a completed version would lose an entry (that would be
  * real damage, not a leftover).
  */
 export function pruneDangling(db: LocalDatabase): void {
@@ -45,6 +45,17 @@ export function pruneDangling(db: LocalDatabase): void {
     INSERT OR IGNORE INTO BrokenBlockset
       SELECT bs.ID FROM Blockset bs WHERE bs.Length > 0
       AND NOT EXISTS (SELECT 1 FROM BlocksetEntry be WHERE be.BlocksetID = bs.ID);
+  `);
+  // Unfinished versions (an interrupted run, to be sealed as a partial version) just lose the
+  // entries whose data never reached the remote.
+  db.db.exec(`
+    DELETE FROM FilesetEntry WHERE FilesetID IN (
+      SELECT f.ID FROM Fileset f JOIN Remotevolume v ON v.ID = f.VolumeID
+      WHERE v.State NOT IN (${VolumeState.Uploaded}, ${VolumeState.Verified}))
+    AND FileID IN (
+      SELECT fl.ID FROM FileLookup fl JOIN Metadataset m ON m.ID = fl.MetadataID
+      WHERE fl.BlocksetID IN (SELECT ID FROM temp.BrokenBlockset)
+         OR m.BlocksetID IN (SELECT ID FROM temp.BrokenBlockset));
   `);
   const used = db.get<{ n: number }>(
     `SELECT COUNT(*) AS n FROM FilesetEntry fe JOIN FileLookup f ON f.ID = fe.FileID

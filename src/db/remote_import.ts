@@ -79,3 +79,41 @@ export function expandBlocklist(
     }
   }
 }
+
+/** Names of the dblocks an index volume (by name) was found to describe. */
+export function blockVolumesOfIndexName(db: LocalDatabase, indexName: string): string[] {
+  return db.all<{ Name: string }>(
+    `SELECT b.Name AS Name FROM Remotevolume i JOIN IndexBlockLink l ON l.IndexVolumeID = i.ID
+     JOIN Remotevolume b ON b.ID = l.BlockVolumeID WHERE i.Name = ?`,
+    indexName,
+  ).map((r) => r.Name);
+}
+
+/** Names of the volumes holding blocklists whose entries are still unknown. */
+export function volumesHoldingMissingBlocklists(
+  db: LocalDatabase,
+  hashesPerBlocklist: number,
+): string[] {
+  return db.all<{ Name: string }>(
+    `SELECT DISTINCT v.Name AS Name FROM BlocklistHash bl
+     JOIN Block b ON b.Hash = bl.Hash JOIN Remotevolume v ON v.ID = b.VolumeID
+     WHERE NOT EXISTS (SELECT 1 FROM BlocksetEntry be
+       WHERE be.BlocksetID = bl.BlocksetID AND be.Idx = bl.Idx * ?)`,
+    hashesPerBlocklist,
+  ).map((r) => r.Name);
+}
+
+/** True when an earlier import already read this dblock completely. */
+export function isScanned(db: LocalDatabase, dblockName: string): boolean {
+  return db.getConfig(`recreate-scanned:${dblockName}`) !== undefined;
+}
+
+/** Marks a dblock as read by the import (so a resumed import skips it). */
+export function markScanned(db: LocalDatabase, dblockName: string): void {
+  db.setConfig(`recreate-scanned:${dblockName}`, "1");
+}
+
+/** Forgets the import's progress marks once it has finished. */
+export function clearScanMarks(db: LocalDatabase): void {
+  db.run("DELETE FROM Configuration WHERE Key LIKE 'recreate-scanned:%'");
+}

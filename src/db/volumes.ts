@@ -78,3 +78,7 @@ export function volumesInStates(db: LocalDatabase, ...states: number[]): VolumeR
 export function allVolumeNames(db: LocalDatabase): Set<string> {
   return new Set(db.all<{ Name: string }>("SELECT Name FROM Remotevolume").map((r) => r.Name));
 }
+
+export function volumeById(db: LocalDatabase, id: number): VolumeRow | undefined {
+  return db.get<VolumeRow>("SELECT * FROM Remotevolume WHERE ID=?", id);
+}

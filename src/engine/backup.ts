@@ -12,19 +12,11 @@ import { ExitCode, UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { noProgress, type ProgressSink } from "../core/progress.ts";
 import { equalBytes, toBase64 } from "../core/bytes.ts";
-import { ZipWriter } from "../format/zip.ts";
 import { encodeMetadata } from "../format/metadata.ts";
-import { formatDlistTime, nextFreeDlistName, parseVolumeName } from "../format/volume_names.ts";
-import { encodeFileset, FilelistWriter } from "../format/filelist.ts";
+import { nextFreeDlistName, parseVolumeName } from "../format/volume_names.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
-import {
-  blocklistHashes,
-  blocksetFor,
-  findBlockset,
-  insertBlockIfNew,
-  metadatasetFor,
-} from "../db/blocks.ts";
+import { blocksetFor, findBlockset, insertBlockIfNew, metadatasetFor } from "../db/blocks.ts";
 import {
   addFileset,
   addFilesetEntry,
@@ -32,23 +24,28 @@ import {
   countEntries,
   deleteFileset,
   fileId,
-  filesetEntriesSorted,
   findPrefixId,
   prefixId,
   previousEntry,
   splitPath,
 } from "../db/filesets.ts";
 import { addVolume, deleteVolumeRow, setVolumeState } from "../db/volumes.ts";
-import { DblockWriter, manifestFor } from "./dblock_writer.ts";
+import { DblockWriter } from "./dblock_writer.ts";
+import { blocksetsWithLostBlocks, metadatasetsWithLostBlocks } from "../db/repair.ts";
 import { VolumeUploader } from "./uploader.ts";
 import { sealVolume } from "./remote_volumes.ts";
 import { type FormatSettings, formatSettings, openDatabase, Session } from "./session.ts";
 import { type SourceEntry, walkOptionsFrom, walkSources } from "./source_walker.ts";
 import { metadataOf } from "./metadata_source.ts";
 import { isIncompressibleName } from "./compress_hint.ts";
-import { checkRemoteAgainstDatabase, verifyFormatSettings } from "./preflight.ts";
 import { autoVacuum } from "./vacuum.ts";
 import { afterBackup, type AfterBackupResult, exitCodeAfter } from "./after_backup.ts";
+import { writeDlist } from "./dlist_writer.ts";
+import {
+  assertNotRecreating,
+  checkRemoteAgainstDatabase,
+  verifyFormatSettings,
+} from "./preflight.ts";
 
 /** What a backup did. */
 export interface BackupResult {
@@ -124,6 +121,7 @@ export async function backup(req: BackupRequest): Promise<BackupResult> {
   let db: LocalDatabase | undefined;
   try {
     db = openDatabase(req.url, opts);
+    assertNotRecreating(db);
     verifyFormatSettings(db, settings, opts);
     const remote = await checkRemoteAgainstDatabase(session, db, settings, {
       autoCreateFolder: true,
@@ -327,6 +325,9 @@ class BackupContext {
   private prefixCache = new Map<string, number>();
   private readBuf: Uint8Array<ArrayBuffer>;
   private hpb: number;
+  /** Contents whose data was lost remotely (repair): read again even when unchanged. */
+  private lostBlocksets: Set<number>;
+  private lostMetadata: Set<number>;
 
   constructor(
     private db: LocalDatabase,
@@ -339,6 +340,8 @@ class BackupContext {
   ) {
     this.readBuf = new Uint8Array(settings.blocksize);
     this.hpb = settings.blocksize / settings.hashSize;
+    this.lostBlocksets = blocksetsWithLostBlocks(db);
+    this.lostMetadata = metadatasetsWithLostBlocks(db, this.lostBlocksets);
   }
 
   private prefix(p: string, create: boolean): number | undefined {
@@ -367,7 +370,8 @@ class BackupContext {
       ? encodeMetadata(new Map())
       : encodeMetadata(metadataOf(e));
     const metaHash = sha256(metaBlob);
-    const metaSame = prev !== undefined && equalBytes(prev.MetaHash, metaHash);
+    const metaSame = prev !== undefined && equalBytes(prev.MetaHash, metaHash) &&
+      !this.lostMetadata.has(prev.MetadataID);
     const mtime = e.info.mtime?.getTime() ?? 0;
 
     if (e.kind !== "file") {
@@ -389,7 +393,8 @@ class BackupContext {
     this.c.examined++;
     this.c.sizeExamined += e.info.size;
     const timeAndSizeSame = prev !== undefined && prev.BlocksetID >= 0 &&
-      prev.Length === e.info.size && prev.Lastmodified === mtime;
+      prev.Length === e.info.size && prev.Lastmodified === mtime &&
+      !this.lostBlocksets.has(prev.BlocksetID);
     if (
       prev && timeAndSizeSame && !o.disableFiletimeCheck && (metaSame || o.checkFiletimeOnly)
     ) {
@@ -554,66 +559,11 @@ class BackupContext {
       f.close();
     }
     const full = fileHasher.digest();
+    // Blocklists are stored (or found) even for a known blockset: one lookup per blocklist, and a
+    // blocklist whose volume was lost is stored again.
+    const lists = await this.storeBlocklists(hashes);
     const existing = findBlockset(this.db, full, length);
     if (existing !== undefined) return existing;
-    const lists = await this.storeBlocklists(hashes);
     return blocksetFor(this.db, full, length, ids, lists);
   }
-}
-
-/** Writes the dlist zip of a fileset to a temp file and returns its path. */
-export function writeDlist(
-  session: Session,
-  db: LocalDatabase,
-  settings: FormatSettings,
-  filesetId: number,
-  isFull = true,
-): string {
-  // filelist.json is streamed into the archive as it is encoded: memory stays flat however many
-  // files the version has.
-  const path = session.tempFile(".dlist.zip");
-  const z = ZipWriter.create(path);
-  z.add("manifest", manifestFor(settings), { compress: true, level: 6 });
-  z.add("fileset", encodeFileset(isFull), { compress: true, level: 6 });
-  const out = z.beginEntry("filelist.json", { compress: true, level: settings.zipLevel || 6 });
-  const fl = new FilelistWriter({ sink: (chunk) => out.write(chunk) });
-  const bsz = settings.blocksize;
-  // Folders and symlinks first, then files, each sorted by path (as Duplicati writes them).
-  {
-    for (const r of filesetEntriesSorted(db, filesetId)) {
-      const isFile = r.BlocksetID >= 0;
-      const metaLists = r.MetaLength > bsz
-        ? blocklistHashes(db, r.MetaBlocksetID).map((h) => toBase64(h))
-        : undefined;
-      const meta = {
-        metahash: toBase64(r.MetaHash),
-        metasize: r.MetaLength,
-        ...(metaLists ? { metablocklists: metaLists } : {}),
-      };
-      if (!isFile) {
-        fl.add({
-          type: r.BlocksetID === FOLDER_BLOCKSET_ID ? "Folder" : "Symlink",
-          path: r.Path,
-          ...meta,
-        });
-      } else {
-        const lists = (r.Length ?? 0) > bsz
-          ? blocklistHashes(db, r.BlocksetID).map((h) => toBase64(h))
-          : undefined;
-        fl.add({
-          type: "File",
-          path: r.Path,
-          hash: toBase64(r.FullHash!),
-          size: r.Length!,
-          time: formatDlistTime(new Date(r.Lastmodified)),
-          ...meta,
-          ...(lists ? { blocklists: lists } : {}),
-        });
-      }
-    }
-  }
-  fl.finish();
-  out.end();
-  z.finish();
-  return path;
 }

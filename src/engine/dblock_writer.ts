@@ -6,7 +6,6 @@
 import { type PreparedEntry, ZipWriter } from "../format/zip.ts";
 import { encodeManifest } from "../format/manifest.ts";
 import { generateVolumeName } from "../format/volume_names.ts";
-import { encodeVolumeIndex, LIST_PREFIX, VOL_PREFIX } from "../format/dindex.ts";
 import { base64ToUrl, type Bytes } from "../core/bytes.ts";
 import { VERSION } from "../core/version.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
@@ -16,6 +15,7 @@ import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/vol
 import type { FormatSettings, Session } from "./session.ts";
 import { sealVolume } from "./remote_volumes.ts";
 import type { VolumeUploader } from "./uploader.ts";
+import { writeIndexFile } from "./index_writer.ts";
 
 interface Item {
   name: string;
@@ -208,36 +208,22 @@ export class DblockWriter {
       const sealed = await sealVolume(this.settings, zipPath);
       let index: { name: string; id: number; path: string; size: number; hash: string } | undefined;
       if (this.indexPolicy !== "None") {
-        const iname = generateVolumeName({
-          prefix: this.settings.prefix,
-          type: "dindex",
-          compression: "zip",
-          encryption: this.settings.encryption,
+        const written = await writeIndexFile(this.session, this.settings, {
+          dblockName: name,
+          dblockSize: sealed.size,
+          dblockHash: sealed.hash,
+          blocks,
+          blocklists: this.indexPolicy === "Full" ? blocklists : [],
         });
-        const ipath = this.session.tempFile(".dindex.zip");
-        const iz = ZipWriter.create(ipath);
-        iz.add("manifest", manifestFor(this.settings), { compress: true, level: 6 });
-        if (this.indexPolicy === "Full") {
-          for (const bl of blocklists) {
-            iz.add(LIST_PREFIX + base64ToUrl(bl.hash), bl.data, { compress: false, level: 0 });
-          }
-        }
-        iz.add(
-          VOL_PREFIX + name,
-          encodeVolumeIndex({ blocks, volumeHash: sealed.hash, volumeSize: sealed.size }),
-          { compress: true, level: 6 },
-        );
-        iz.finish();
-        const isealed = await sealVolume(this.settings, ipath);
         const iid = addVolume(
           this.db,
-          iname,
+          written.name,
           VolumeType.Index,
           VolumeState.Temporary,
           this.operationId,
         );
         linkIndex(this.db, iid, volumeId);
-        index = { name: iname, id: iid, ...isealed };
+        index = { ...written, id: iid };
       }
       // Record intent (name, size, hash) before anything reaches the remote.
       setVolumeState(this.db, volumeId, VolumeState.Uploading, sealed);

@@ -11,7 +11,8 @@ import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState } from "../db/schema.ts";
 import { allVolumeNames, volumesInStates } from "../db/volumes.ts";
 import { FolderMissingError, type RemoteEntry } from "../backends/backend.ts";
-import type { FormatSettings, Session } from "./session.ts";
+import { type FormatSettings, openDatabase, type Session } from "./session.ts";
+import { isRecreating } from "../db/recreate_state.ts";
 import { recoverInterrupted } from "./recovery.ts";
 import { finishPendingDeletes } from "./volume_deleter.ts";
 
@@ -29,7 +30,7 @@ export function verifyFormatSettings(
   _opts: OptionValues,
 ): void {
   const stored = db.getConfig("blocksize");
-  if (stored === undefined) {
+  if (stored === undefined || db.getConfig("encrypted") === undefined) {
     db.transaction(() => {
       db.setConfig("blocksize", String(s.blocksize));
       db.setConfig("blockhash", s.blockHash);
@@ -76,6 +77,39 @@ export function verifyFormatSettings(
   }
 }
 
+/**
+ * Opens the existing local database for an operation that needs one: refuses a missing or
+ * half-recreated database and checks the format settings (passphrase included).
+ */
+export function openCheckedDatabase(
+  url: string,
+  opts: OptionValues,
+  settings: FormatSettings,
+): LocalDatabase {
+  const db = openDatabase(url, opts, false);
+  try {
+    assertNotRecreating(db);
+    verifyFormatSettings(db, settings, opts);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * Refuses a database whose recreate was interrupted: it is incomplete until `repair` finishes it.
+ */
+export function assertNotRecreating(db: LocalDatabase): void {
+  if (isRecreating(db)) {
+    throw new UserError(
+      `The local database ${db.path} is being recreated and is not complete yet (the recreate ` +
+        `was interrupted). Run "repair" to finish it.`,
+      { code: "RecreateUnfinished", exitCode: ExitCode.Fatal },
+    );
+  }
+}
+
 /** The remote listing compared with the database. */
 export interface RemoteAnalysis {
   /** The listing after clean-up. */
@@ -109,9 +143,12 @@ export async function analyzeRemote(
       remote = [];
     } else throw err;
   }
-  const report = await recoverInterrupted(session, db, remote);
+  const report = await recoverInterrupted(session, db, remote, settings);
   for (const n of report.sealedVersions) {
     session.logger.info(`The interrupted run had finished uploading ${n}; it is kept`);
+  }
+  for (const n of report.rebuiltIndexes) {
+    session.logger.info(`Uploaded the missing index file ${n}`);
   }
   const finished = await finishPendingDeletes(session, db, remote);
   const removed = new Set([...report.removedRemote, ...finished]);
@@ -119,6 +156,13 @@ export async function analyzeRemote(
     session.logger.info(`Removed ${removed.size} file(s) left by an interrupted run`);
   }
   remote = remote.filter((r) => !removed.has(r.name));
+  // Partial versions, rebuilt indexes and rewritten dlists were uploaded: list again.
+  if (
+    report.partialVersions.length || report.rebuiltIndexes.length ||
+    report.rewrittenDlists.length
+  ) {
+    remote = (await session.backend.list()).filter((r) => !removed.has(r.name));
+  }
   const byName = new Map(remote.map((r) => [r.name, r]));
   const missing: string[] = [];
   const wrongSize: RemoteAnalysis["wrongSize"] = [];

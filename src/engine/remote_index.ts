@@ -22,11 +22,15 @@ import { hashesPerBlocklist } from "../format/blocks.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { blocksetFor, insertBlockIfNew, metadatasetFor } from "../db/blocks.ts";
 import {
+  blockVolumesOfIndexName,
   expandBlocklist,
+  isScanned,
   isWantedBlocklist,
+  markScanned,
   missingBlocklistCount,
   placeBlock,
   setVolumeSize,
+  volumesHoldingMissingBlocklists,
 } from "../db/remote_import.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
 import { addFileset, addFilesetEntry, fileId, prefixId, splitPath } from "../db/filesets.ts";
@@ -72,6 +76,12 @@ export interface ImportReport {
   filesets: number;
   dindexRead: number;
   dblocksRead: number;
+  /** Names of the dblocks that had to be downloaded (no usable index covered them). */
+  dblocksScanned: string[];
+  /** Bytes downloaded (remote sizes of the volumes read). */
+  bytesDownloaded: number;
+  /** Volumes skipped because an earlier, interrupted import had already read them. */
+  resumedVolumes: number;
   manifest?: Manifest;
 }
 
@@ -82,8 +92,10 @@ function readManifest(z: ZipReader, name: string): Manifest {
 
 /**
  * Imports the given dlists (all when `dlists` lists them all), every dindex, and the dblocks needed
- * for what the indexes do not cover. Sets `settings.blocksize` from the first manifest.
- * Runs in one transaction.
+ * for what the indexes do not cover (or blocklists they lack). Sets `settings.blocksize` from the
+ * first manifest (or from the database when it already knows it).
+ * Commits after every volume and skips volumes already imported, so an interrupted import (kill -9)
+ * resumes where it stopped when called again on the same database.
  */
 export async function importFromRemote(
   session: Session,
@@ -94,7 +106,14 @@ export async function importFromRemote(
   progress?: ProgressSink,
   o: { indexes?: boolean } = {},
 ): Promise<ImportReport> {
-  const report: ImportReport = { filesets: 0, dindexRead: 0, dblocksRead: 0 };
+  const report: ImportReport = {
+    filesets: 0,
+    dindexRead: 0,
+    dblocksRead: 0,
+    dblocksScanned: [],
+    bytesDownloaded: 0,
+    resumedVolumes: 0,
+  };
   const anyEncrypted = [...dlists, ...remote.dindex].some((v) => v.parsed.encryption);
   if (anyEncrypted && settings.passphrase === undefined) {
     throw new UserError(
@@ -105,6 +124,8 @@ export async function importFromRemote(
   db.begin();
   const op = db.addOperation("Recreate");
   let manifest: Manifest | undefined;
+  const storedBlocksize = db.getConfig("blocksize");
+  if (storedBlocksize) settings.blocksize = Number(storedBlocksize);
   const total = dlists.length + remote.dindex.length;
   let done = 0;
   const tick = (phase: string, current?: string) =>
@@ -118,13 +139,19 @@ export async function importFromRemote(
     });
   // Oldest first, so the first manifest sets the format, as Duplicati does.
   for (const v of [...dlists].reverse()) {
+    if (volumeByName(db, v.name)) {
+      report.resumedVolumes++;
+      tick("Reading file lists", v.name);
+      continue;
+    }
     const path = await fetchVolume(session, settings, v.name, { size: v.size });
+    report.bytesDownloaded += v.size;
     const z = ZipReader.fromBytes(await Deno.readFile(path));
     await Deno.remove(path).catch(() => {});
     const m = readManifest(z, v.name);
     if (!manifest) {
       manifest = m;
-      settings.blocksize = m.Blocksize;
+      if (!storedBlocksize) settings.blocksize = m.Blocksize;
     }
     verifyManifest(
       m,
@@ -136,6 +163,8 @@ export async function importFromRemote(
       throw new IntegrityError(`The remote file ${v.name} has no filelist.json`);
     }
     importDlist(db, op, v, isFull, z.read("filelist.json"));
+    if (!storedBlocksize) db.setConfig("blocksize", String(settings.blocksize));
+    db.checkpoint();
     report.filesets++;
     tick("Reading file lists", v.name);
   }
@@ -149,8 +178,16 @@ export async function importFromRemote(
   const dblockByName = new Map(remote.dblocks.map((d) => [d.name, d]));
   const covered = new Set<string>();
   for (const v of remote.dindex) {
+    if (volumeByName(db, v.name)) {
+      // Read by an earlier, interrupted run (each index is committed whole).
+      for (const n of blockVolumesOfIndexName(db, v.name)) covered.add(n);
+      report.resumedVolumes++;
+      tick("Reading index files", v.name);
+      continue;
+    }
     let path: string;
     try {
+      report.bytesDownloaded += v.size;
       path = await fetchVolume(session, settings, v.name, { size: v.size });
     } catch (err) {
       if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
@@ -174,8 +211,7 @@ export async function importFromRemote(
     } finally {
       await Deno.remove(path).catch(() => {});
     }
-    const indexId = volumeByName(db, v.name)?.ID ??
-      addVolume(db, v.name, VolumeType.Index, VolumeState.Uploaded, op);
+    const indexId = addVolume(db, v.name, VolumeType.Index, VolumeState.Uploaded, op);
     setVolumeSize(db, indexId, v.size);
     for (const e of z.entries()) {
       if (e.name.startsWith(VOL_PREFIX)) {
@@ -209,45 +245,72 @@ export async function importFromRemote(
         expandBlocklist(db, settings.blocksize, settings.hashSize, fromBase64(hashB64), data);
       }
     }
+    db.checkpoint();
     report.dindexRead++;
     tick("Reading index files", v.name);
   }
 
-  // What the indexes did not cover: blocks without a volume, or blocklists not expanded.
-  const needScan = remote.dblocks.filter((d) => !covered.has(d.name));
-  const missingLists = missingBlocklistCount(
-    db,
-    hashesPerBlocklist(settings.blocksize, settings.hashSize),
-  );
-  if (needScan.length || missingLists > 0) {
-    const scan = missingLists > 0 ? remote.dblocks : needScan;
-    for (const d of scan) {
-      const path = await fetchVolume(session, settings, d.name, { size: d.size });
-      const z = await ZipReader.open(path);
-      try {
-        verifyManifest(readManifest(z, d.name), {
-          blocksize: settings.blocksize,
-          blockHash: "SHA256",
-          fileHash: "SHA256",
-        }, d.name);
-        const volId = ensureBlockVolume(db, d.name, op, d.size, undefined);
-        for (const e of z.entries()) {
-          if (!isBlockEntryName(e.name)) continue;
-          const h = fromBase64(hashFromEntryName(e.name));
-          placeBlock(db, h, e.uncompressedSize, volId);
-          if (e.uncompressedSize % settings.hashSize === 0 && isWantedBlocklist(db, h)) {
-            const data = z.read(e);
-            if (createHash("sha256").update(data).digest().equals(h)) {
-              expandBlocklist(db, settings.blocksize, settings.hashSize, h, data);
-            }
+  // What the indexes did not cover: dblocks without an index, and the dblocks holding blocklists
+  // that no index carried. Only those are downloaded, never all of them.
+  const hpb = hashesPerBlocklist(settings.blocksize, settings.hashSize);
+  const wanted = new Set(remote.dblocks.filter((d) => !covered.has(d.name)).map((d) => d.name));
+  if (missingBlocklistCount(db, hpb) > 0) {
+    for (const n of volumesHoldingMissingBlocklists(db, hpb)) wanted.add(n);
+  }
+  const scan = remote.dblocks.filter((d) => wanted.has(d.name));
+  for (const d of scan) {
+    if (isScanned(db, d.name)) {
+      report.resumedVolumes++;
+      continue;
+    }
+    progress?.({
+      operation: "Recreate",
+      phase: "Reading data volumes without a usable index",
+      filesDone: report.dblocksRead,
+      filesTotal: scan.length,
+      bytesDone: report.bytesDownloaded,
+      current: d.name,
+    });
+    report.bytesDownloaded += d.size;
+    let path: string;
+    try {
+      path = await fetchVolume(session, settings, d.name, { size: d.size });
+    } catch (err) {
+      if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
+      session.logger.warn(`The data volume ${d.name} cannot be read: ${(err as Error).message}`);
+      continue;
+    }
+    let z: ZipReader | undefined;
+    try {
+      z = await ZipReader.open(path);
+      verifyManifest(readManifest(z, d.name), {
+        blocksize: settings.blocksize,
+        blockHash: "SHA256",
+        fileHash: "SHA256",
+      }, d.name);
+      const volId = ensureBlockVolume(db, d.name, op, d.size, undefined);
+      for (const e of z.entries()) {
+        if (!isBlockEntryName(e.name)) continue;
+        const h = fromBase64(hashFromEntryName(e.name));
+        placeBlock(db, h, e.uncompressedSize, volId);
+        if (e.uncompressedSize % settings.hashSize === 0 && isWantedBlocklist(db, h)) {
+          const data = z.read(e);
+          if (createHash("sha256").update(data).digest().equals(h)) {
+            expandBlocklist(db, settings.blocksize, settings.hashSize, h, data);
           }
         }
-      } finally {
-        z.close();
-        await Deno.remove(path).catch(() => {});
       }
-      report.dblocksRead++;
+      markScanned(db, d.name);
+      db.checkpoint();
+    } catch (err) {
+      if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
+      session.logger.warn(`The data volume ${d.name} is damaged: ${(err as Error).message}`);
+    } finally {
+      z?.close();
+      await Deno.remove(path).catch(() => {});
     }
+    report.dblocksRead++;
+    report.dblocksScanned.push(d.name);
   }
   db.commit();
   return report;

@@ -43,6 +43,7 @@ import type { Decoded, DecodeItem } from "./cpu_worker.ts";
 import { sha256 } from "../core/sha256.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
 import { hashFile, type OpenedVolume, openVolume } from "./remote_volumes.ts";
+import { assertNotRecreating } from "./preflight.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
 
 /** What a restore did. */
@@ -95,6 +96,12 @@ export function openExistingDatabase(url: string, opts: OptionValues): LocalData
     return undefined;
   }
   const db = LocalDatabase.open(path, { create: false });
+  try {
+    assertNotRecreating(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   if (completedFilesets(db).length === 0) {
     db.close();
     return undefined;
