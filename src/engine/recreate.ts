@@ -20,6 +20,7 @@ import { clearScanMarks } from "../db/remote_import.ts";
 import { databasePathFor, formatSettings, Session } from "./session.ts";
 import { verifyFormatSettings } from "./preflight.ts";
 import { importFromRemote, listRemoteVolumes } from "./remote_index.ts";
+import { fetchVolume } from "./remote_volumes.ts";
 
 /** Inputs of a recreate. */
 export interface RecreateRequest {
@@ -119,7 +120,13 @@ export async function recreateDatabase(req: RecreateRequest): Promise<RecreateRe
     } catch { /* no database yet */ }
     db = LocalDatabase.open(path, { create: true });
     db.transaction(() => setRecreating(db!, true));
-    if (resumed) logger.info(`Continuing the interrupted recreate of ${path}`);
+    if (resumed) {
+      logger.info(`Continuing the interrupted recreate of ${path}`);
+      // The passphrase check is recorded at the end: make sure this run's passphrase is right
+      // even when every file was already read by the interrupted run.
+      const probe = await fetchVolume(session, settings, remote.dlists[0].name);
+      await Deno.remove(probe).catch(() => {});
+    }
     if (req.signal?.aborted) throw req.signal.reason;
     const rep = await importFromRemote(
       session,
