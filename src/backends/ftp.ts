@@ -38,6 +38,8 @@ export interface FtpConfig {
 }
 
 const MAX_IDLE = 4;
+/** How a TLS library says it refused the server's certificate. */
+const CERT_REFUSED = /certificate|self[- ]signed|unable to verify|UnknownIssuer/i;
 
 function ftpCode(err: unknown): number | undefined {
   return err instanceof FTPError ? err.code : undefined;
@@ -54,6 +56,31 @@ export class FtpBackend implements Backend {
     this.displayName = `ftp://${cfg.host}:${cfg.port}/${shown.replace(/^\/+/, "")}`;
   }
 
+  /** Connects and starts TLS as configured (no login yet). */
+  async #open(c: Client, secureOptions: ConnectionOptions): Promise<void> {
+    if (this.cfg.encryption === "implicit") {
+      await c.connectImplicitTLS(this.cfg.host, this.cfg.port, secureOptions);
+    } else {
+      await c.connect(this.cfg.host, this.cfg.port);
+      if (this.cfg.encryption === "explicit") {
+        await c.useTLS({ ...secureOptions, host: this.cfg.host });
+      }
+    }
+  }
+
+  /** The SHA-1 hash of the server's certificate, read without checking it ("" if it fails). */
+  async #certificateHash(): Promise<string> {
+    const c = new Client(10_000);
+    try {
+      await this.#open(c, { rejectUnauthorized: false });
+      return normalizeHash((c.ftp.socket as TLSSocket).getPeerCertificate()?.fingerprint ?? "");
+    } catch {
+      return "";
+    } finally {
+      c.close();
+    }
+  }
+
   /** Opens and logs in a new connection, checking the certificate before the password is sent. */
   async #connect(): Promise<Client> {
     const c = new Client(this.cfg.timeoutMs);
@@ -62,13 +89,18 @@ export class FtpBackend implements Backend {
       secureOptions.rejectUnauthorized = false;
     }
     try {
-      if (this.cfg.encryption === "implicit") {
-        await c.connectImplicitTLS(this.cfg.host, this.cfg.port, secureOptions);
-      } else {
-        await c.connect(this.cfg.host, this.cfg.port);
-        if (this.cfg.encryption === "explicit") {
-          await c.useTLS({ ...secureOptions, host: this.cfg.host });
+      try {
+        await this.#open(c, secureOptions);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        if (this.cfg.encryption !== "none" && CERT_REFUSED.test(msg)) {
+          throw new CertificateError(
+            await this.#certificateHash(),
+            this.cfg.host,
+            `is not trusted (${msg})`,
+          );
         }
+        throw err;
       }
       if (this.cfg.encryption !== "none" && !this.cfg.acceptAny && this.cfg.acceptHashes.length) {
         const sock = c.ftp.socket as TLSSocket;
@@ -88,9 +120,7 @@ export class FtpBackend implements Backend {
   }
 
   #classify(err: unknown, what: string): unknown {
-    if (err instanceof CertificateError) {
-      return new PermanentBackendError(err.message, "Certificate");
-    }
+    if (err instanceof CertificateError) return err;
     const code = ftpCode(err);
     if (code === 530) {
       return new AuthenticationError(
@@ -98,12 +128,6 @@ export class FtpBackend implements Backend {
       );
     }
     const msg = err instanceof Error ? err.message : String(err);
-    if (/certificate|self[- ]signed|unable to verify/i.test(msg)) {
-      return new PermanentBackendError(
-        `The FTP server's TLS certificate was refused while ${what}: ${msg}. If you trust it, use --accept-specified-ssl-hash=<SHA-1> (or --accept-any-ssl-certificate)`,
-        "Certificate",
-      );
-    }
     if (code === 534 || code === 504 && this.cfg.encryption !== "none") {
       return new PermanentBackendError(
         `The FTP server ${this.cfg.host} does not offer TLS (${msg}). Use --ftp-encryption-mode=None`,
