@@ -60,8 +60,10 @@ Deno.test({
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("alert").filter({ hasText: "Wrong password" }).waitFor();
       await shot(page, "01-sign-in");
-      await page.locator("#password").fill(password);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      // The keyboard alone signs in: the field has the focus, Enter submits.
+      await page.locator("#password").fill("");
+      await page.keyboard.type(password);
+      await page.keyboard.press("Enter");
       await page.getByRole("heading", { name: "My backups" }).waitFor();
       await page.getByText("No backups yet.").waitFor();
       await shot(page, "02-home-empty");
@@ -199,6 +201,19 @@ Deno.test({
         ["mon", "tue", "wed", "thu", "fri"],
       );
 
+      // --- Export the configuration from the card's menu (plain JSON, without the passphrase).
+      await card.getByText("More").click();
+      await card.getByRole("menuitem", { name: "Export configuration" }).click();
+      const exportDialog = page.getByRole("dialog", { name: `Export "${NAME}"` });
+      await exportDialog.getByLabel("Encrypt the file").uncheck();
+      const download = page.waitForEvent("download");
+      await exportDialog.getByRole("button", { name: "Export" }).click();
+      const file = await (await download).path();
+      const exported = JSON.parse(await Deno.readTextFile(file));
+      assert.equal(exported.Backup.Name, NAME);
+      assert.ok(!JSON.stringify(exported).includes(pass), "the passphrase is not exported");
+      await exportDialog.getByRole("button", { name: "Close" }).first().click();
+
       // --- The other pages, and the text of a file name with markup shown as text.
       for (
         const [hash, name, heading] of [
@@ -234,8 +249,18 @@ Deno.test({
       await shot(page, "23-phone-wizard");
       await page.setViewportSize({ width: 1280, height: 900 });
 
-      // --- Sign out: back to the sign-in page, and a reload does not sign in again.
+      // --- Delete the backup (configuration and local database; the backup files stay).
       await page.goto(`${server.url}/#/`);
+      await card.getByText("More").click();
+      await card.getByRole("menuitem", { name: "Delete" }).click();
+      await page.getByRole("dialog", { name: `Delete "${NAME}"?` }).getByRole("button", {
+        name: "Delete",
+      }).click();
+      await page.getByText("No backups yet.").waitFor();
+      assert.deepEqual(await apiGet<BackupItem[]>(server, token, "/backups"), []);
+      assert.ok((await Array.fromAsync(Deno.readDir(dest))).length > 0, "remote files kept");
+
+      // --- Sign out: back to the sign-in page, and a reload does not sign in again.
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.locator("#password").waitFor();
       await page.reload();

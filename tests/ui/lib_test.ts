@@ -8,6 +8,7 @@ import {
   splitSize,
 } from "../../ui/lib/format.ts";
 import { generatePassphrase, passphraseStrength } from "../../ui/lib/passphrase.ts";
+import { resultSummary } from "../../ui/components/LogTable.tsx";
 import {
   formatRepeat,
   joinLocal,
@@ -174,4 +175,22 @@ Deno.test("metaDuration reads timespans and millisecond counts", () => {
   assert.equal(metaDuration("00:00:27.1234567"), "0m 27s");
   assert.equal(metaDuration("5429"), "0m 5s");
   assert.equal(metaDuration(undefined), "-");
+});
+
+Deno.test("log rows with an operation result get a readable summary", () => {
+  const s = resultSummary(JSON.stringify({
+    MainOperation: "Backup",
+    ParsedResult: "Warning",
+    BeginTime: "2026-01-01T10:00:00Z",
+    EndTime: "2026-01-01T10:01:05Z",
+    examinedFiles: 120,
+    addedFiles: 3,
+    warnings: ["a", "b"],
+    errors: [],
+  }));
+  assert.equal(s?.title, "Backup: Warning");
+  assert.equal(s?.level, "warning");
+  assert.deepEqual(s?.facts, ["examined 120", "added 3", "took 1m 5s", "2 warnings"]);
+  assert.equal(resultSummary("plain text")?.title, undefined);
+  assert.equal(resultSummary(JSON.stringify({ other: 1 })), null);
 });
