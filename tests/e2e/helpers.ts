@@ -25,14 +25,18 @@ export interface RunningServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The password given with --webservice-password ("" when the server made one up). */
   password: string;
   /** Everything the server printed so far. */
   output: () => string;
   close: () => Promise<void>;
 }
 
-/** Starts `main.ts server` and resolves once it answers HTTP. */
-export async function startServer(password: string): Promise<RunningServer> {
+/**
+ * Starts `main.ts server` and resolves once it answers HTTP. Without a password the server makes
+ * one up and prints a one-time sign-in link.
+ */
+export async function startServer(password = ""): Promise<RunningServer> {
   const dataDir = await Deno.makeTempDir({ prefix: "ui-e2e-data-" });
   let lastErr = "";
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -45,7 +49,7 @@ export async function startServer(password: string): Promise<RunningServer> {
         "server",
         `--webservice-port=${port}`,
         `--server-datafolder=${dataDir}`,
-        `--webservice-password=${password}`,
+        ...(password ? [`--webservice-password=${password}`] : []),
       ],
       stdout: "piped",
       stderr: "piped",

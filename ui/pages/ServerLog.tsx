@@ -3,9 +3,11 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText, get } from "../api.ts";
 import type { LogRow } from "../types.ts";
 import { LogTable } from "../components/LogTable.tsx";
+import { loadSysinfo } from "../store.ts";
 import { ErrorBox, Spinner } from "../components/ui.tsx";
 
-const LEVELS = ["Error", "Warning", "Information", "Verbose", "Profiling"];
+/** Shown until /systeminfo tells the levels the server knows. */
+const LEVELS = ["Error", "Warning", "Information", "Verbose"];
 
 export function ServerLog() {
   const [tab, setTab] = useState<"stored" | "live">("stored");
@@ -52,6 +54,10 @@ function Stored() {
 
 function Live() {
   const [level, setLevel] = useState("Information");
+  const [levels, setLevels] = useState(LEVELS);
+  useEffect(() => {
+    loadSysinfo().then((s) => s.LogLevels?.length && setLevels(s.LogLevels), () => {});
+  }, []);
   const [rows, setRows] = useState<LogRow[]>([]);
   const [err, setErr] = useState<string | null>(null);
   const last = useRef(0);
@@ -95,7 +101,7 @@ function Live() {
           value={level}
           onChange={(e) => setLevel((e.target as HTMLSelectElement).value)}
         >
-          {LEVELS.map((l) => <option key={l}>{l}</option>)}
+          {levels.map((l) => <option key={l}>{l}</option>)}
         </select>
       </div>
       <ErrorBox error={err} />
