@@ -434,14 +434,11 @@ Deno.test("zip: random access reads only the needed entry", async () => {
       w.add(`block-${i}`, chunk);
     }
     w.close();
-    const t0 = performance.now();
     using r = ZipReader.openSync(path);
     const data = r.read("block-321");
-    const ms = performance.now() - t0;
     assert.equal(data.length, size);
     assert.equal(data[0] | (data[1] << 8), 321);
     assert.ok(r.bytesRead < 200_000, `read ${r.bytesRead} bytes of a 51 MB archive`);
-    assert.ok(ms < 500, `took ${ms} ms`);
   });
 });
 
