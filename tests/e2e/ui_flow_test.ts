@@ -201,6 +201,19 @@ Deno.test({
         ["mon", "tue", "wed", "thu", "fri"],
       );
 
+      // --- A second run after the edit (the stored passphrase survived the masked round trip)
+      // with a changed source: two versions, and the chart shows both.
+      await Deno.writeFile(
+        join(src, "added-later.bin"),
+        crypto.getRandomValues(new Uint8Array(50_000)),
+      );
+      await card.getByRole("button", { name: "Run now" }).click();
+      await card.getByText("2 versions").waitFor({ timeout: 180_000 });
+      await card.getByRole("link", { name: NAME }).click();
+      await page.getByRole("img", { name: /Backup size and file count for 2 versions/ }).waitFor();
+      await shot(page, "16b-backup-detail-two-versions");
+      await page.getByRole("link", { name: "Home" }).click();
+
       // --- Export the configuration from the card's menu (plain JSON, without the passphrase).
       await card.getByText("More").click();
       await card.getByRole("menuitem", { name: "Export configuration" }).click();

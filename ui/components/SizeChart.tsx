@@ -41,8 +41,11 @@ export function SizeChart(
   const countLine = pts.map((p, i) => `${x(i).toFixed(1)},${yCount(p.f.FileCount ?? 0).toFixed(1)}`)
     .join(" ");
   const ticks = [0, 0.25, 0.5, 0.75, 1];
+  // Axis labels: dates, or times when all versions lie within two days.
   const short = (t: number) =>
-    new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+    t1 - t0 < 2 * 86_400_000
+      ? new Date(t).toLocaleTimeString(undefined, { timeStyle: "short" })
+      : new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title">
