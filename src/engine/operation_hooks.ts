@@ -176,6 +176,12 @@ function applyOverrides(inputs: OperationInputs, stdout: string): OperationInput
   };
 }
 
+/** True unless `--disable-module` names the module (Duplicati's keys: runscript, sendmail, sendhttp). */
+function moduleEnabled(opts: OptionValues, key: string): boolean {
+  const off = (opts.str("disable-module") ?? "").split(",").map((s) => s.trim().toLowerCase());
+  return !off.includes(key);
+}
+
 function parsedFrom(log: LogEntry[], failed: boolean): ParsedResult {
   if (failed) return "Fatal";
   if (log.some((e) => e.level === "Error")) return "Error";
@@ -199,7 +205,9 @@ export async function runWithHooks<R>(
   const unsubscribe = start.logger.subscribe((e) => log.push(e));
   const postBackup = async () => {
     const script = inputs.options.str("run-script-post-backup");
-    if (script) await runScript(script, "POST-BACKUP", false, start, inputs);
+    if (script && moduleEnabled(inputs.options, "runscript")) {
+      await runScript(script, "POST-BACKUP", false, start, inputs);
+    }
   };
   let inputs: OperationInputs = {
     remoteUrl: start.remoteUrl,
@@ -219,7 +227,7 @@ export async function runWithHooks<R>(
       ]] as const
     ) {
       const script = inputs.options.str(option);
-      if (!script) continue;
+      if (!script || !moduleEnabled(inputs.options, "runscript")) continue;
       const out = await runScript(script, "BEFORE", required, start, inputs);
       if (out && !out.timedOut) inputs = applyOverrides(inputs, out.stdout);
     }
@@ -264,8 +272,8 @@ export async function runWithHooks<R>(
   await runAfterScript(start, inputs, finished).catch((err) =>
     start.logger.warn(`The after-script failed: ${(err as Error).message}`)
   );
-  await sendMailReport(finished, start.logger);
-  await sendHttpReports(finished, start.logger);
+  if (moduleEnabled(inputs.options, "sendmail")) await sendMailReport(finished, start.logger);
+  if (moduleEnabled(inputs.options, "sendhttp")) await sendHttpReports(finished, start.logger);
   if (failure !== undefined) throw failure;
   return { result, skipped, parsedResult };
 }
@@ -276,7 +284,7 @@ async function runAfterScript(
   finished: FinishedOperation,
 ): Promise<void> {
   const script = inputs.options.str("run-script-after");
-  if (!script) return;
+  if (!script || !moduleEnabled(inputs.options, "runscript")) return;
   const min = parseLogLevel(inputs.options.str("run-script-log-level") ?? "Warning") ?? "Warning";
   const logLines = finished.log.filter((e) => levelRank(e.level) >= levelRank(min)).map(
     formatLogEntry,

@@ -286,6 +286,19 @@ Deno.test("a before-script that does not exist is a warning; a required one is a
     );
     assert.equal(r.code, 100, r.err);
     assert.match(r.err, /ScriptExecuteError/);
+    put(s.src, "more.txt", "more\n");
+    r = await runMain(
+      [
+        "backup",
+        s.url,
+        s.src,
+        ...s.common,
+        `--run-script-before-required=${missing}`,
+        "--disable-module=runscript",
+      ],
+      { env: s.env },
+    );
+    assert.equal(r.code, 0, `--disable-module=runscript: no script runs. ${r.err}`);
   } finally {
     await s.cleanup();
   }

@@ -157,6 +157,11 @@ Deno.test("HTTP report: --send-http-level and --send-http-any-operation choose w
     assert.equal(r.code, 0, r.err);
     assert.equal(rx.got.length, 0, "a successful backup is not reported at level Error,Fatal");
 
+    put(s.src, "d.txt", "delta\n");
+    r = await s.backup([`--send-http-url=${rx.url}/x`, "--disable-module=sendmail,sendhttp"]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(rx.got.length, 0, "--disable-module=sendhttp turns the HTTP reports off");
+
     r = await runMain(
       ["list-filesets", s.url, ...s.common, `--send-http-url=${rx.url}/x`],
       { env: s.env },
