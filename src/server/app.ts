@@ -24,6 +24,7 @@ import { uiAssets } from "./ui_assets.ts";
 const PUBLIC_API = [
   /^\/auth\/(login|refresh|signin|issuesignintoken|refresh\/logout|status)$/,
   /^\/backup\/[^/]+\/export$/,
+  /^\/bugreport\/[^/]+$/,
 ];
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -5,6 +5,7 @@ import type { TaskQueue } from "./task_queue.ts";
 import type { LiveLog, ServerEvents } from "./events.ts";
 import type { Clock, Scheduler } from "./scheduler.ts";
 import type { CommandlineRuns } from "./commandline_runs.ts";
+import type { TemporaryBackups } from "./temporary_backups.ts";
 
 /** The server's parts. */
 export interface ServerContext {
@@ -15,6 +16,8 @@ export interface ServerContext {
   liveLog: LiveLog;
   scheduler: Scheduler;
   commandline: CommandlineRuns;
+  /** Configurations made for one restore, kept in memory. */
+  temporaries: TemporaryBackups;
   dataFolder: string;
   clock: Clock;
   /** Don't serve the web UI. */

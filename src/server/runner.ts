@@ -1,24 +1,23 @@
 /**
  * Turns a stored backup configuration into engine calls: the option values (defaults for all
  * backups, then the backup's own settings, then the call's extras), the filter list, and the task
- * specs for backup and restore that call the SAME engine functions as the command line. Results go
- * to the backup's metadata, the server log and notifications.
+ * specs for backup, restore, verify, compact, vacuum and bug reports that call the SAME engine
+ * functions as the command line, through the same operation hooks.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { OptionValues, type RawOptions } from "../core/option_values.ts";
 import { FilterList, parseFilterExpression } from "../core/filters.ts";
 import { UserError } from "../core/errors.ts";
-import { backup as runEngineBackup, type BackupResult } from "../engine/backup.ts";
-import { restore as runEngineRestore, type RestoreResult } from "../engine/restore.ts";
-import { LocalDatabase } from "../db/local_database.ts";
-import { completedFilesets, filesetTotals } from "../db/filesets.ts";
+import { backup as runEngineBackup } from "../engine/backup.ts";
+import { restore as runEngineRestore } from "../engine/restore.ts";
 import type { BackupRecord, ServerDatabase } from "./database.ts";
 import { DEFAULTS_ID } from "./database.ts";
-import type { TaskContext, TaskInfo, TaskSpec } from "./task_queue.ts";
+import type { TaskContext, TaskSpec } from "./task_queue.ts";
 import { type OperationInputs, runWithHooks, type SkipReason } from "../engine/operation_hooks.ts";
 import { testBackup } from "../engine/verify.ts";
 import { compact } from "../engine/compact.ts";
+import { vacuum } from "../engine/vacuum.ts";
+import { createBugReport } from "../engine/bug_report.ts";
 import type { ServerEvents } from "./events.ts";
 
 /** What the runner needs from the server. */
@@ -73,107 +72,6 @@ export function newDatabasePath(dataFolder: string): string {
   const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   const bytes = crypto.getRandomValues(new Uint8Array(10));
   return join(dataFolder, [...bytes].map((x) => letters[x % 26]).join("") + ".sqlite");
-}
-
-/** Versions and their size from the local database (empty when there is none yet). */
-function localStats(dbPath: string): { versions: number; lastSize: number; lastFiles: number } {
-  if (!existsSync(dbPath)) return { versions: 0, lastSize: 0, lastFiles: 0 };
-  let db: LocalDatabase | undefined;
-  try {
-    db = LocalDatabase.open(dbPath, { create: false });
-    const sets = completedFilesets(db);
-    const t = sets.length ? filesetTotals(db, sets[0].ID) : { files: 0, size: 0 };
-    return { versions: sets.length, lastSize: t.size, lastFiles: t.files };
-  } catch {
-    return { versions: 0, lastSize: 0, lastFiles: 0 };
-  } finally {
-    db?.close();
-  }
-}
-
-/** What every engine result carries. */
-interface ResultLike {
-  errors?: string[];
-  warnings?: string[];
-  durationMs?: number;
-  Skipped?: string;
-  SkipReason?: SkipReason;
-}
-
-function levelOf(info: TaskInfo, r: ResultLike | undefined): "Error" | "Warning" | "Success" {
-  if (info.Status === "Failed") return "Error";
-  if (info.Status !== "Completed" || !r) return "Warning";
-  if (r.Skipped !== undefined) return r.SkipReason === "Normal" ? "Success" : r.SkipReason!;
-  return r.errors?.length ? "Error" : r.warnings?.length ? "Warning" : "Success";
-}
-
-/** Records a finished or failed operation: log row, metadata, notification. */
-export function recordOutcome(
-  host: RunnerHost,
-  b: BackupRecord,
-  operation: string,
-  info: TaskInfo,
-  raw?: unknown,
-): void {
-  const id = Number(b.ID);
-  const result = raw && typeof raw === "object" ? raw as ResultLike : undefined;
-  const failed = info.Status === "Failed";
-  const level = levelOf(info, result);
-  const message = JSON.stringify({
-    MainOperation: operation,
-    ParsedResult: failed ? "Fatal" : level,
-    Status: info.Status,
-    BeginTime: info.TaskStarted,
-    EndTime: info.TaskFinished,
-    ErrorMessage: info.ErrorMessage,
-    ...(result ?? {}),
-  });
-  const logId = host.db.addLog(id, level === "Success" ? "Information" : level, "Result", message);
-  const meta: Record<string, string> = {};
-  if (failed || result?.errors?.length) {
-    meta.LastErrorDate = info.TaskFinished ?? new Date().toISOString();
-    meta.LastErrorMessage = info.ErrorMessage ?? result?.errors?.[0] ?? "";
-  }
-  if (operation === "Backup" && info.Status === "Completed" && result?.Skipped === undefined) {
-    const r = result as BackupResult;
-    const stats = localStats(b.DBPath);
-    Object.assign(meta, {
-      LastBackupDate: r.version ? r.version.time.toISOString() : (info.TaskFinished ?? ""),
-      LastBackupStarted: info.TaskStarted ?? "",
-      LastBackupFinished: info.TaskFinished ?? "",
-      LastBackupDuration: String(r.durationMs),
-      SourceFilesCount: String(r.examinedFiles),
-      SourceFilesSize: String(r.sizeOfExaminedFiles),
-      BackupListCount: String(stats.versions),
-      TargetFilesetsCount: String(stats.versions),
-      LastBackupSize: String(stats.lastSize),
-    });
-  }
-  if (operation === "Restore" && info.Status === "Completed" && result?.Skipped === undefined) {
-    meta.LastRestoreFinished = info.TaskFinished ?? "";
-    meta.LastRestoreDuration = String((result as RestoreResult).durationMs);
-  }
-  host.db.setMetadata(id, meta);
-  if (level !== "Success") {
-    host.db.addNotification({
-      Type: level === "Error" ? "Error" : "Warning",
-      Title: failed
-        ? `${operation} of "${b.Name}" failed`
-        : `${operation} of "${b.Name}" reported ${level === "Error" ? "errors" : "warnings"}`,
-      Message: info.ErrorMessage ?? result?.errors?.[0] ?? result?.warnings?.[0] ??
-        result?.Skipped ?? info.Status,
-      Exception: info.Exception ?? "",
-      BackupID: b.ID,
-      Action: `backup:show-log`,
-      LogEntryID: String(logId),
-      MessageID: null,
-      MessageLogTag: null,
-    });
-    host.events.changed("notification");
-    host.events.publish("notifications", host.db.notifications());
-  }
-  host.events.changed("data");
-  host.events.publish("backuplist", undefined);
 }
 
 /** What a task returns when a before-script skipped its operation. */
@@ -268,6 +166,47 @@ export function compactTask(host: RunnerHost, b: BackupRecord): TaskSpec {
       logger: ctx.logger,
       signal: ctx.signal,
     }));
+}
+
+/** The task that rebuilds a backup's local database file to release unused space. */
+export function vacuumTask(host: RunnerHost, b: BackupRecord): TaskSpec {
+  return hookedTask(
+    b,
+    "Vacuum",
+    engineOptions(host, b),
+    [],
+    (inputs) => Promise.resolve(vacuum(inputs.remoteUrl, inputs.options)),
+  );
+}
+
+/** Where the bug report of a task is written. */
+export function reportPath(host: RunnerHost, taskId: number): string {
+  return join(host.dataFolder, "reports", `bugreport-${taskId}.zip`);
+}
+
+/**
+ * The task that writes a bug report (anonymised database copy and system info) for download
+ * from `/bugreport/{taskId}`; a notification points to it.
+ */
+export function createReportTask(host: RunnerHost, b: BackupRecord): TaskSpec {
+  return hookedTask(b, "CreateReport", engineOptions(host, b), [], async (inputs, ctx) => {
+    const target = reportPath(host, ctx.taskId);
+    await Deno.mkdir(join(host.dataFolder, "reports"), { recursive: true });
+    const r = await createBugReport(inputs.remoteUrl, target, inputs.options);
+    host.db.addNotification({
+      Type: "Information",
+      Title: `Bug report for "${b.Name}" is ready`,
+      Message: "The report holds an anonymised copy of the local database and system information.",
+      Exception: "",
+      BackupID: b.ID,
+      Action: `bug-report:created:${ctx.taskId}`,
+      LogEntryID: null,
+      MessageID: null,
+      MessageLogTag: null,
+    });
+    host.events.changed("notification");
+    return { ...r, ReportID: ctx.taskId };
+  });
 }
 
 /** What the restore route accepts (Duplicati's RestoreInputDto). */

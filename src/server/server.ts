@@ -15,10 +15,12 @@ import { ServerDatabase } from "./database.ts";
 import { LiveLog, ServerEvents } from "./events.ts";
 import { parseAllowedHostnames } from "./hostname.ts";
 import { lockDataFolder } from "./instance_lock.ts";
-import { backupTask, recordOutcome } from "./runner.ts";
+import { backupTask } from "./runner.ts";
+import { recordOutcome } from "./outcome.ts";
 import { checkTimeZone, type Clock, Scheduler } from "./scheduler.ts";
 import type { ServerConfig } from "./server_options.ts";
 import { TaskQueue } from "./task_queue.ts";
+import { TemporaryBackups } from "./temporary_backups.ts";
 
 /** A running server. */
 export interface ServerHandle {
@@ -136,6 +138,7 @@ export function startServer(
       liveLog,
       scheduler: undefined as unknown as Scheduler,
       commandline: new CommandlineRuns(opts.commandlineLauncher),
+      temporaries: new TemporaryBackups(dataFolder),
       dataFolder,
       clock,
       apiOnly: cfg.apiOnly,
@@ -167,7 +170,7 @@ export function startServer(
       writeLog(level, message);
     };
     queue.onFinished = (task) => {
-      const b = task.BackupID ? sdb.backup(task.BackupID) : undefined;
+      const b = task.BackupID ? sdb.backup(task.BackupID) : undefined; // not temporaries
       if (b) recordOutcome(ctx, b, task.Operation, task, task.Result as BackupResult | undefined);
       const line = `${task.Operation} task ${task.ID} ${task.Status}${
         task.ErrorMessage ? `: ${task.ErrorMessage}` : ""

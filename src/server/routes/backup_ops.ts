@@ -7,13 +7,18 @@ import type { Context, Hono } from "hono";
 import { existsSync } from "node:fs";
 import type { ServerContext } from "../context.ts";
 import type { BackupRecord } from "../database.ts";
-import { HttpError, queryFlag, queryInt, readObject } from "../http_errors.ts";
+import { HttpError, notFound, queryFlag, queryInt, readObject } from "../http_errors.ts";
+import { AuthError } from "../auth.ts";
+import type { TaskSpec } from "../task_queue.ts";
 import {
   backupTask,
   compactTask,
+  createReportTask,
   engineOptions,
+  reportPath,
   type RestoreInput,
   restoreTask,
+  vacuumTask,
   verifyTask,
 } from "../runner.ts";
 import { getBackupOr404 } from "./backups.ts";
@@ -28,8 +33,6 @@ import { maskUrl } from "../secrets.ts";
 const NOT_YET: Record<string, string> = {
   repair: "Repair",
   repairupdate: "Repair",
-  vacuum: "Vacuum",
-  createreport: "CreateReport",
   "report-remote-size": "ListRemote",
 };
 
@@ -80,6 +83,13 @@ function taskStarted(c: Context, id: number) {
 export function backupOpsRoutes(api: Hono, ctx: ServerContext): void {
   const run = (c: Context) => {
     const b = getBackupOr404(ctx, c.req.param("id")!);
+    if (b.IsTemporary) {
+      throw new HttpError(
+        400,
+        "A temporary configuration can only restore; save it as a backup to run it",
+        "Temporary",
+      );
+    }
     const existing = ctx.queue.hasBackup(b.ID);
     if (existing && existing.Operation === "Backup") return taskStarted(c, existing.ID);
     return taskStarted(c, ctx.queue.add(backupTask(ctx, b), queryFlag(c, "skipQueue")));
@@ -105,13 +115,38 @@ export function backupOpsRoutes(api: Hono, ctx: ServerContext): void {
     return taskStarted(c, ctx.queue.add(restoreTask(ctx, b, input)));
   });
 
-  api.post("/backup/:id/verify", (c) => {
-    const b = getBackupOr404(ctx, c.req.param("id"));
-    return taskStarted(c, ctx.queue.add(verifyTask(ctx, b)));
-  });
-  api.post("/backup/:id/compact", (c) => {
-    const b = getBackupOr404(ctx, c.req.param("id"));
-    return taskStarted(c, ctx.queue.add(compactTask(ctx, b)));
+  const simpleTasks: Record<string, (host: ServerContext, b: BackupRecord) => TaskSpec> = {
+    verify: verifyTask,
+    compact: compactTask,
+    vacuum: vacuumTask,
+    createreport: createReportTask,
+  };
+  for (const [route, make] of Object.entries(simpleTasks)) {
+    api.post(`/backup/:id/${route}`, (c) => {
+      const b = getBackupOr404(ctx, c.req.param("id"));
+      return taskStarted(c, ctx.queue.add(make(ctx, b)));
+    });
+  }
+  api.get("/bugreport/:id", async (c) => {
+    try {
+      ctx.auth.verifySingleOperation(c.req.query("token") ?? "", "bugreport");
+    } catch {
+      throw new AuthError(
+        "Downloading a report needs a token from POST /api/v1/auth/issuetoken/bugreport",
+      );
+    }
+    const id = c.req.param("id");
+    if (!/^\d+$/.test(id)) throw new HttpError(400, "Report ID must be a number", "BadValue");
+    let data: Uint8Array;
+    try {
+      data = await Deno.readFile(reportPath(ctx, Number(id)));
+    } catch {
+      throw notFound("Bug report");
+    }
+    return c.body(data as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": "application/zip",
+      "Content-Disposition": `attachment; filename=bugreport-${id}.zip`,
+    });
   });
 
   for (const [route, op] of Object.entries(NOT_YET)) {

@@ -23,7 +23,7 @@ import { AuthError } from "../auth.ts";
 
 /** A stored backup or a 404. */
 export function getBackupOr404(ctx: ServerContext, id: string): BackupRecord {
-  const b = ctx.db.backup(id);
+  const b = ctx.db.backup(id) ?? ctx.temporaries.get(id);
   if (!b) throw notFound("Backup");
   return b;
 }
@@ -120,15 +120,13 @@ export function backupsRoutes(api: Hono, ctx: ServerContext): void {
   });
 
   api.post("/backups", async (c) => {
+    const body = await readObject(c);
     if (queryFlag(c, "temporary")) {
-      throw new HttpError(
-        400,
-        "Temporary backups are not available in this version yet",
-        "NotAvailableYet",
-      );
+      const input = parseBackupInput(body);
+      checkOptions(ctx, input);
+      return c.json({ ID: ctx.temporaries.add(input), Temporary: true });
     }
-    const id = createBackup(ctx, await readObject(c));
-    return c.json({ ID: id, Temporary: false });
+    return c.json({ ID: createBackup(ctx, body), Temporary: false });
   });
 
   api.post("/backups/import", async (c) => {
@@ -182,6 +180,11 @@ export function backupsRoutes(api: Hono, ctx: ServerContext): void {
     const old = getBackupOr404(ctx, c.req.param("id"));
     const body = await readObject(c);
     const input = unmaskInput(parseBackupInput(body), old);
+    if (old.IsTemporary) {
+      checkOptions(ctx, input);
+      ctx.temporaries.update(old.ID, input);
+      return c.json({ Status: "OK" });
+    }
     const schedule = parseScheduleInput(body, ctx.clock());
     if (ctx.db.backups().some((b) => b.Name === input.Name && b.ID !== old.ID)) {
       throw new HttpError(
@@ -212,6 +215,10 @@ export function backupsRoutes(api: Hono, ctx: ServerContext): void {
 
   api.delete("/backup/:id", async (c) => {
     const b = getBackupOr404(ctx, c.req.param("id"));
+    if (b.IsTemporary) {
+      ctx.temporaries.delete(b.ID);
+      return c.json({ Status: "OK" });
+    }
     const active = ctx.queue.hasBackup(b.ID);
     if (active && !queryFlag(c, "force")) {
       throw new HttpError(
