@@ -17,6 +17,7 @@ import { type OperationInputs, runWithHooks, type SkipReason } from "../engine/o
 import { testBackup } from "../engine/verify.ts";
 import { compact } from "../engine/compact.ts";
 import { vacuum } from "../engine/vacuum.ts";
+import { repair } from "../engine/repair.ts";
 import { createBugReport } from "../engine/bug_report.ts";
 import type { ServerEvents } from "./events.ts";
 
@@ -177,6 +178,25 @@ export function vacuumTask(host: RunnerHost, b: BackupRecord): TaskSpec {
     [],
     (inputs) => Promise.resolve(vacuum(inputs.remoteUrl, inputs.options)),
   );
+}
+
+/**
+ * The task that repairs a backup: fixes the remote from the local database, or recreates the
+ * database from the remote files when there is none (after `deletedb`, that is "recreate").
+ */
+export function repairTask(
+  host: RunnerHost,
+  b: BackupRecord,
+  extra: Record<string, string> = {},
+): TaskSpec {
+  return hookedTask(b, "Repair", engineOptions(host, b, extra), [], (inputs, ctx) =>
+    repair({
+      url: inputs.remoteUrl,
+      options: inputs.options,
+      progress: ctx.progress,
+      logger: ctx.logger,
+      signal: ctx.signal,
+    }));
 }
 
 /** Where the bug report of a task is written. */

@@ -103,10 +103,23 @@ Deno.test("a real backup through the API to a local folder, browsing its version
       const compact = await client.post(`/api/v1/backup/${id}/compact`);
       assert.equal((await finished(client, compact.body.ID)).Status, "Completed");
       const repair = await client.post(`/api/v1/backup/${id}/repair`);
-      assert.ok([200, 501].includes(repair.status));
-      if (repair.status === 501) {
-        assert.match(repair.body.Error, /not available in this version yet/);
-      }
+      assert.equal(repair.status, 200);
+      const rep = await finished(client, repair.body.ID);
+      assert.equal(rep.Status, "Completed", JSON.stringify(rep));
+      assert.equal(rep.Result.mode, "repair");
+
+      // Recreate: delete the local database, then repair rebuilds it from the remote files.
+      const dbPath = (await client.get(`/api/v1/backup/${id}`)).body.Backup.DBPath;
+      assert.equal((await client.post(`/api/v1/backup/${id}/deletedb`)).status, 200);
+      assert.equal((await client.get(`/api/v1/backup/${id}`)).body.Backup.DBPathExists, false);
+      const rec = await finished(
+        client,
+        (await client.post(`/api/v1/backup/${id}/repair`)).body.ID,
+      );
+      assert.equal(rec.Status, "Completed", JSON.stringify(rec));
+      assert.equal(rec.Result.mode, "recreate");
+      assert.ok(Deno.statSync(dbPath).size > 0);
+      assert.equal((await client.get(`/api/v1/backup/${id}/filesets`)).body.length, 1);
 
       const live = await client.get("/api/v1/logdata/poll?level=Information&id=0&pagesize=50");
       assert.ok(live.body.some((l: any) => /Backup task \d+ Completed/.test(l.Message)));

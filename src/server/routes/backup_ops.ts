@@ -15,6 +15,7 @@ import {
   compactTask,
   createReportTask,
   engineOptions,
+  repairTask,
   reportPath,
   type RestoreInput,
   restoreTask,
@@ -28,22 +29,6 @@ import { FilterList } from "../../core/filters.ts";
 import { LocalDatabase } from "../../db/local_database.ts";
 import { remoteOperations } from "../../db/operation_log.ts";
 import { maskUrl } from "../secrets.ts";
-
-/** Operations whose engine functions are not part of this build yet. */
-const NOT_YET: Record<string, string> = {
-  repair: "Repair",
-  repairupdate: "Repair",
-  "report-remote-size": "ListRemote",
-};
-
-function notYet(what: string): HttpError {
-  return new HttpError(
-    501,
-    `${what} is not available in this version yet. Use backup and restore; ${what.toLowerCase()} ` +
-      `arrives with the engine's health operations.`,
-    "NotAvailableYet",
-  );
-}
 
 /** Opens a read-only view of a backup's versions and closes it after `fn`. */
 async function withView<T>(
@@ -149,12 +134,28 @@ export function backupOpsRoutes(api: Hono, ctx: ServerContext): void {
     });
   });
 
-  for (const [route, op] of Object.entries(NOT_YET)) {
-    api.post(`/backup/:id/${route}`, (c) => {
-      getBackupOr404(ctx, c.req.param("id"));
-      throw notYet(op);
-    });
-  }
+  const repairRoute = async (c: Context) => {
+    const b = getBackupOr404(ctx, c.req.param("id")!);
+    const body = await readObject(c, { optional: true });
+    const extra: Record<string, string> = {};
+    if (typeof body.only_paths === "boolean") extra["repair-only-paths"] = String(body.only_paths);
+    for (const k of ["time", "version"] as const) {
+      if (typeof body[k] === "string" && body[k] !== "") extra[k] = body[k] as string;
+    }
+    return taskStarted(c, ctx.queue.add(repairTask(ctx, b, extra)));
+  };
+  api.post("/backup/:id/repair", repairRoute);
+  api.post("/backup/:id/repairupdate", repairRoute);
+
+  api.post("/backup/:id/report-remote-size", (c) => {
+    getBackupOr404(ctx, c.req.param("id"));
+    throw new HttpError(
+      501,
+      "Reporting the remote size is not available in this version yet; the backup's metadata " +
+        "shows the size after each backup.",
+      "NotAvailableYet",
+    );
+  });
 
   api.post("/backup/:id/deletedb", (c) => {
     const b = getBackupOr404(ctx, c.req.param("id"));
