@@ -9,7 +9,7 @@
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { linkNpmPackages, ROOT } from "./npm_links.ts";
 
 /** One served file. `etag` is a quoted hash of the body. */
 export interface UiAsset {
@@ -18,47 +18,8 @@ export interface UiAsset {
   etag: string;
 }
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Where the generated module lives. */
 export const ASSETS_MODULE = join(ROOT, "src", "server", "ui_assets.ts");
-
-async function denoJson(args: string[]): Promise<Record<string, unknown>> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  if (!out.success) {
-    throw new Error(`deno ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
-/**
- * esbuild resolves bare imports only from a node_modules folder, while Deno keeps npm packages in
- * its global cache (`<npmCache>/registry.npmjs.org/<name>/<version>`). This makes a throw-away
- * node_modules of symlinks to the exact versions the UI's module graph uses.
- */
-async function linkNpmPackages(tmp: string): Promise<string> {
-  const info = await denoJson(["info", "--json"]);
-  const graph = await denoJson(["info", "--json", "ui/main.tsx"]);
-  const cache = join(String(info.npmCache), "registry.npmjs.org");
-  const modules = join(tmp, "node_modules");
-  await Deno.mkdir(modules, { recursive: true });
-  for (const id of Object.keys((graph.npmPackages ?? {}) as Record<string, unknown>)) {
-    const at = id.lastIndexOf("@");
-    const name = id.slice(0, at);
-    const version = id.slice(at + 1).split("_")[0];
-    const target = join(modules, name);
-    await Deno.mkdir(join(target, ".."), { recursive: true });
-    await Deno.symlink(join(cache, name, version), target).catch((e) => {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    });
-  }
-  return modules;
-}
 
 function etag(body: string): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
@@ -68,7 +29,7 @@ function etag(body: string): string {
 export async function buildUi(): Promise<Record<string, UiAsset>> {
   const tmp = await Deno.makeTempDir({ prefix: "ui-build-" });
   try {
-    const nodePaths = [await linkNpmPackages(tmp)];
+    const nodePaths = [await linkNpmPackages(tmp, "ui/main.tsx")];
     const common: esbuild.BuildOptions = {
       bundle: true,
       write: false,

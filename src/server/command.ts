@@ -1,7 +1,33 @@
 /** `duplicati-server` / `main.ts server`: parse options, run until Ctrl-C, map errors to exit codes. */
 import { ExitCode, UserError } from "../core/errors.ts";
 import { parseServerArgs, serverHelp } from "./server_options.ts";
-import { startServer } from "./server.ts";
+import { type ServerHandle, startServer } from "./server.ts";
+
+/** Waits until the server stops: Ctrl-C or SIGTERM closes it (a second Ctrl-C exits at once). */
+export async function serveUntilStopped(server: ServerHandle): Promise<number> {
+  let stops = 0;
+  const onSignal = () => {
+    stops++;
+    if (stops > 1) Deno.exit(ExitCode.Success);
+    console.log("Stopping the server (press Ctrl-C again to stop at once)...");
+    server.close();
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  await server.finished;
+  for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  return ExitCode.Success;
+}
+
+/** Maps an error from starting or running the server to an exit code, printing it. */
+export function serverFailure(err: unknown): number {
+  if (err instanceof UserError) {
+    console.error(err.message);
+    return err.exitCode === ExitCode.Fatal ? ExitCode.BadArguments : err.exitCode;
+  }
+  console.error(`The server failed: ${(err as Error)?.stack ?? String(err)}`);
+  return ExitCode.Fatal;
+}
 
 /** Runs the server until it is stopped; returns the exit code. Never throws. */
 export async function runServer(argv: string[]): Promise<number> {
@@ -11,25 +37,8 @@ export async function runServer(argv: string[]): Promise<number> {
       console.log(serverHelp());
       return ExitCode.Success;
     }
-    const server = await startServer(cfg);
-    let stops = 0;
-    const onSignal = () => {
-      stops++;
-      if (stops > 1) Deno.exit(ExitCode.Success);
-      console.log("Stopping the server (press Ctrl-C again to stop at once)...");
-      server.close();
-    };
-    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-    for (const s of signals) Deno.addSignalListener(s, onSignal);
-    await server.finished;
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
-    return ExitCode.Success;
+    return await serveUntilStopped(await startServer(cfg));
   } catch (err) {
-    if (err instanceof UserError) {
-      console.error(err.message);
-      return err.exitCode === ExitCode.Fatal ? ExitCode.BadArguments : err.exitCode;
-    }
-    console.error(`The server failed: ${(err as Error)?.stack ?? String(err)}`);
-    return ExitCode.Fatal;
+    return serverFailure(err);
   }
 }

@@ -97,6 +97,7 @@ Deno.test("main.ts without arguments starts the server and prints the sign-in ad
     env: {
       DUPLICATI__SERVER_DATAFOLDER: dir,
       DUPLICATI__WEBSERVICE_PORT: "0",
+      DUPLICATI__NO_BROWSER: "true",
       DUPLICATI__PING_PONG_KEEPALIVE: "true",
       DUPLICATI__LOG_FILE: logFile,
       DUPLICATI__LOG_LEVEL: "Information",

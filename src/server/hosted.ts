@@ -1,0 +1,59 @@
+/**
+ * The server as the portable launcher sees it: start it on the portable ports and hand back the
+ * address to open, or find the address of the server already running on the data folder (its
+ * port is the `last-webserver-port` setting in the folder's server database) with a fresh
+ * one-time sign-in token.
+ */
+import { join } from "node:path";
+import { Authenticator } from "./auth.ts";
+import { serveUntilStopped } from "./command.ts";
+import { ServerDatabase } from "./database.ts";
+import { serverDataFolder, startServer } from "./server.ts";
+import { parseServerArgs, serverHelp } from "./server_options.ts";
+import { UserError } from "../core/errors.ts";
+
+function browserHost(listen: string | undefined): string {
+  if (!listen || listen === "127.0.0.1" || listen === "0.0.0.0" || listen === "::") {
+    return "localhost";
+  }
+  return listen.includes(":") ? `[${listen}]` : listen;
+}
+
+/** The launcher's view of the server (see src/portable/launcher.ts). */
+export const hostedServer = {
+  help: serverHelp,
+
+  /** Starts the server; `defaultPorts` apply unless --webservice-port was given. */
+  start(serverArgs: string[], defaultPorts: readonly number[]) {
+    const cfg = parseServerArgs(serverArgs);
+    if (!cfg.portsGiven) cfg.ports = [...defaultPorts];
+    const handle = startServer(cfg, { print: () => {} });
+    return {
+      openUrl: handle.signinUrl ?? handle.url,
+      run: () => serveUntilStopped(handle),
+    };
+  },
+
+  /** The address of the server running on the data folder chosen by `serverArgs`. */
+  runningUrl(serverArgs: string[]): string {
+    const cfg = parseServerArgs(serverArgs);
+    const folder = serverDataFolder(cfg);
+    const db = ServerDatabase.open(join(folder, "Duplicati-server.sqlite"), cfg.settingsKey);
+    try {
+      const port = db.setting("last-webserver-port");
+      if (!port) {
+        throw new UserError(
+          `A Duplicati server holds the data folder ${folder} but has not recorded its address ` +
+            `yet. Wait a moment and start Duplicati again.`,
+          { code: "AnotherInstance", exitCode: 200 },
+        );
+      }
+      const url = `http://${browserHost(db.setting("server-listen-interface"))}:${port}/`;
+      const auth = new Authenticator(db, cfg.tokenDurationS);
+      if (auth.signinTokensDisabled) return url;
+      return `${url}signin.html?token=${auth.issueSigninToken()}`;
+    } finally {
+      db.close();
+    }
+  },
+};
