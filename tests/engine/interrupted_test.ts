@@ -98,6 +98,7 @@ Deno.test({
       assertOneIndexPerDblock(f);
       const rep = await f.run(["repair"]);
       assert.match(rep.out, /Nothing to repair/, "nothing left dangling");
+      assertCode(await f.run(["test", "all"]), [0], "test all after the interruptions");
       // And without the local database, from the remote files alone.
       await f.assertRestores(0, prev, ["--no-local-db"]);
     } finally {
@@ -132,6 +133,7 @@ Deno.test({
       const r = await f.run(["repair"]);
       assertCode(r, [0], "plain repair");
       assertOneIndexPerDblock(f);
+      assertCode(await f.run(["test", "all"]), [0], "test all after the repair");
       assert.equal(f.remoteNames().filter((n) => n.includes(".dlist.")).length, 2);
       await assertVersions(f, snaps.map((exact) => ({ exact })));
       await f.assertRestores(1, snaps[0], ["--no-local-db"]);

@@ -46,6 +46,7 @@ Deno.test({
       assert.equal((await f.run(["list-filesets"])).out, listBefore);
       for (let v = 0; v < 3; v++) await f.assertRestores(v, snaps[2 - v]);
       assert.match((await f.run(["list-broken-files"])).out, /No broken files/);
+      assertCode(await f.run(["test", "all"]), [0], "test all on the recreated database");
       // The recreated database carries on: an unchanged source uploads nothing new.
       const b = await f.backup();
       assertCode(b, [0, 1], "backup on the recreated database");

@@ -72,6 +72,7 @@ Deno.test({
 
       const again = await f.run(["repair"]);
       assert.match(again.out, /Nothing to repair/);
+      assertCode(await f.run(["test", "all"]), [0], "test all after the repair");
 
       // Both versions restore, with the database and from the remote files alone.
       await f.assertRestores(0, s1);
