@@ -92,6 +92,10 @@ Deno.test({
       let r = await run(["backup", url, src, ...common]);
       assert.equal(r.code, 0, r.err);
       snaps.push(snapshot(src));
+      // What each version must restore to, oldest first: exactly a snapshot, or (a partial
+      // version) each file from one of two.
+      type Snap = Map<string, unknown>;
+      const checks: ({ exact: Snap } | { between: [Snap, Snap] })[] = [{ exact: snaps[0] }];
 
       const dlists = (names: string[]) => names.filter((n) => n.includes(".dlist.")).length;
       const triggers: [string, Trigger][] = [
@@ -118,7 +122,12 @@ Deno.test({
           [0, 1].includes(r.code),
           `${label} (killed=${k.killed}): exit ${r.code}\n${r.err}`,
         );
-        snaps.push(snapshot(src));
+        const now = snapshot(src);
+        const added = dlists([...Deno.readDirSync(remote)].map((e) => e.name)) - before;
+        assert.ok(added === 1 || added === 2, `${label}: ${added} versions added`);
+        if (added === 2) checks.push({ between: [snaps[snaps.length - 1], now] });
+        checks.push({ exact: now });
+        snaps.push(now);
       }
 
       // Every version restores byte-exact, with and without the local database. An interrupted
@@ -129,9 +138,8 @@ Deno.test({
       const partial = list.out.split("\n").filter((l) => /^\d+\t/.test(l)).map((l) =>
         l.includes("(partial)")
       ).reverse(); // oldest first
-      assert.equal(partial.filter((p) => !p).length, snaps.length, list.out);
+      assert.equal(partial.length, checks.length, list.out);
       for (const noDb of [false, true]) {
-        let full = -1;
         for (let v = 0; v < partial.length; v++) {
           const out = join(dir, `out-${v}-${noDb}`);
           const res = await run([
@@ -144,19 +152,19 @@ Deno.test({
           ]);
           assert.equal(res.code, 0, `restore v${v} noDb=${noDb}: ${res.err}`);
           const got = snapshot(out);
-          if (!partial[v]) {
-            full++;
+          const c = checks[v];
+          if ("exact" in c) {
             assert.deepEqual(
-              diffSnapshots(snaps[full] as never, got),
+              diffSnapshots(c.exact as never, got),
               [],
               `version ${v} (noDb=${noDb})`,
             );
             continue;
           }
-          const [older, newer] = [snaps[full], snaps[full + 1]] as Map<string, unknown>[];
+          assert.ok(partial[v], `version ${v} is partial`);
+          const [older, newer] = c.between;
           for (const [k, e] of got) {
-            const same = (m: Map<string, unknown>) =>
-              m.has(k) && JSON.stringify(m.get(k)) === JSON.stringify(e);
+            const same = (m: Snap) => m.has(k) && JSON.stringify(m.get(k)) === JSON.stringify(e);
             assert.ok(same(older) || same(newer), `partial version ${v}: ${k} is from neither`);
           }
         }
