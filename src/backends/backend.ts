@@ -54,6 +54,11 @@ export interface Backend {
    */
   localPath?(name: string): string | undefined;
   /**
+   * Deletes what interrupted uploads left behind (temporary files that `list` does not show);
+   * returns how many. Only for backends that write such files. Call when no upload is running.
+   */
+  removeLeftovers?(): Promise<number>;
+  /**
    * Drops any open connection so the next call starts afresh (called between retries). Optional:
    * backends without connections need not offer it.
    */

@@ -88,6 +88,10 @@ export class FaultyBackend implements Backend {
     return r;
   }
 
+  removeLeftovers(): Promise<number> {
+    return this.inner.removeLeftovers();
+  }
+
   async put(name: string, localPath: string): Promise<void> {
     const hits = this.before("put");
     if (hits.some((r) => r.action === "truncate")) {

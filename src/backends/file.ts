@@ -121,6 +121,20 @@ export class FileBackend implements Backend {
     await this.list();
   }
 
+  async removeLeftovers(): Promise<number> {
+    let n = 0;
+    try {
+      for await (const e of Deno.readDir(this.folder)) {
+        if (!e.isFile || !e.name.endsWith(".partial-upload")) continue;
+        await Deno.remove(join(this.folder, e.name)).catch(() => {});
+        n++;
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw denied(err, this.folder);
+    }
+    return n;
+  }
+
   localPath(name: string): string {
     return join(this.folder, name);
   }

@@ -91,6 +91,9 @@ export class RetryingBackend implements Backend {
   localPath(name: string): string | undefined {
     return this.inner.localPath?.(name);
   }
+  removeLeftovers(): Promise<number> {
+    return this.inner.removeLeftovers?.() ?? Promise.resolve(0);
+  }
   reset(): Promise<void> {
     return this.inner.reset?.() ?? Promise.resolve();
   }

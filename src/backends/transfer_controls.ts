@@ -128,6 +128,10 @@ export class TransferControls implements Backend {
     return this.list().then((all) => all.find((e) => e.name === name && !e.isFolder));
   }
 
+  removeLeftovers(): Promise<number> {
+    return this.inner.removeLeftovers?.() ?? Promise.resolve(0);
+  }
+
   localPath(name: string): string | undefined {
     if (sharedBucket("download").rate > 0) return undefined;
     return this.inner.localPath?.(name);

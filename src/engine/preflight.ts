@@ -144,6 +144,8 @@ export async function analyzeRemote(
     } else throw err;
   }
   const report = await recoverInterrupted(session, db, remote, settings);
+  const leftovers = await session.backend.removeLeftovers?.() ?? 0;
+  if (leftovers) session.logger.info(`Removed ${leftovers} unfinished upload(s)`);
   for (const n of report.sealedVersions) {
     session.logger.info(`The interrupted run had finished uploading ${n}; it is kept`);
   }
