@@ -44,7 +44,7 @@ export function exeName(target: string): string {
 /** The result of compiling one target. */
 export type CompileResult =
   | { ok: true; path: string; size: number; embedded: string }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; embedded?: string };
 
 /** Writes the config the compile runs with: deno.json without build-only imports, versions pinned. */
 async function runtimeConfig(dir: string): Promise<string> {
@@ -136,6 +136,7 @@ export async function compileTarget(target: string, outDir: string): Promise<Com
         await Deno.remove(path).catch(() => {});
         return {
           ok: false,
+          embedded,
           reason: missingRuntime(
             target,
             `the runtime used does not run the embedded program (DENORT_BIN must be a denort binary, not the deno program); it answered --version with "${
@@ -181,6 +182,7 @@ if (import.meta.main) {
       console.log(`${r.path}: ${(r.size / 1048576).toFixed(1)} MiB`);
     } else {
       failed++;
+      if (r.embedded) console.log(r.embedded);
       console.error(r.reason);
     }
   }

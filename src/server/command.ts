@@ -3,8 +3,14 @@ import { ExitCode, UserError } from "../core/errors.ts";
 import { parseServerArgs, serverHelp } from "./server_options.ts";
 import { type ServerHandle, startServer } from "./server.ts";
 
-/** Waits until the server stops: Ctrl-C or SIGTERM closes it (a second Ctrl-C exits at once). */
-export async function serveUntilStopped(server: ServerHandle): Promise<number> {
+/**
+ * Waits until the server stops: Ctrl-C or SIGTERM (and `alsoOn`, such as SIGHUP when the desktop
+ * session ends) close it; a second signal exits at once.
+ */
+export async function serveUntilStopped(
+  server: ServerHandle,
+  alsoOn: Deno.Signal[] = [],
+): Promise<number> {
   let stops = 0;
   const onSignal = () => {
     stops++;
@@ -12,7 +18,9 @@ export async function serveUntilStopped(server: ServerHandle): Promise<number> {
     console.log("Stopping the server (press Ctrl-C again to stop at once)...");
     server.close();
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM", ...alsoOn];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
   await server.finished;
   for (const s of signals) Deno.removeSignalListener(s, onSignal);

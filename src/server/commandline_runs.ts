@@ -5,6 +5,7 @@
  * the server down.
  */
 import { isCompiled } from "../core/datafolder.ts";
+import { V8_FLAGS } from "../core/memory.ts";
 import { fileURLToPath } from "node:url";
 
 /** Commands offered on the page (Duplicati's list). */
@@ -40,6 +41,12 @@ interface Run {
 /** The argv that runs the command line tool with `args`. */
 export function defaultLauncher(args: string[]): string[] {
   if (isCompiled()) return [Deno.execPath(), "cli", ...args];
+  if (Deno.mainModule.endsWith("/duplicati.js")) {
+    // The portable folder's bundled program (build/bundle.ts) runs itself again.
+    const flags = `--v8-flags=${V8_FLAGS.join(",")}`;
+    const bundle = fileURLToPath(Deno.mainModule);
+    return [Deno.execPath(), "run", "-A", "--no-config", flags, bundle, "cli", ...args];
+  }
   const main = fileURLToPath(new URL("../../main.ts", import.meta.url));
   return [Deno.execPath(), "run", "-A", main, "cli", ...args];
 }

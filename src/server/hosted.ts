@@ -30,7 +30,8 @@ export const hostedServer = {
     const handle = startServer(cfg, { print: () => {} });
     return {
       openUrl: handle.signinUrl ?? handle.url,
-      run: () => serveUntilStopped(handle),
+      // A double-clicked server ends with the desktop session (SIGHUP), unlike duplicati-server.
+      run: () => serveUntilStopped(handle, Deno.build.os === "windows" ? [] : ["SIGHUP"]),
     };
   },
 

@@ -119,7 +119,28 @@ Deno.test("portable: unzip, run without arguments, sign in, next port, second st
         assert.match(await page.text(), /<html/i);
         const login = await signIn(url);
         assert.equal(login.status, 200);
-        assert.ok((await login.json()).AccessToken);
+        const { AccessToken } = await login.json();
+        assert.ok(AccessToken);
+
+        // The web UI's Commandline page runs the bundled program's command line.
+        const api = (path: string, init: RequestInit = {}) =>
+          fetch(new URL(`/api/v1${path}`, url), {
+            ...init,
+            headers: { authorization: `Bearer ${AccessToken}`, "content-type": "application/json" },
+          });
+        const started = await api("/commandline", {
+          method: "POST",
+          body: JSON.stringify(["help", "backup"]),
+        });
+        assert.equal(started.status, 200);
+        const { ID } = await started.json();
+        const run = await until(async () => {
+          const p = await (await api(`/commandline/${ID}?pagesize=1000`)).json();
+          return p.Finished ? p : undefined;
+        }, 60_000);
+        assert.ok(run, "the command line run finished");
+        assert.match(run.Items.join("\n"), /backup/i);
+        assert.doesNotMatch(run.Items.join("\n"), /Module not found|error: /i);
         assert.equal((await signIn(url)).status, 401, "the sign-in token works once");
 
         const data = await Deno.stat(join(folder, "data"));
@@ -144,6 +165,18 @@ Deno.test("portable: unzip, run without arguments, sign in, next port, second st
         assert.equal(st.code, 0, first.output());
         assert.match(first.output(), /Stopping the server/);
         await assert.rejects(fetch(url).then((r) => r.body?.cancel()));
+
+        // Started again, it uses the port that worked last time; the end of the session stops it.
+        const again = start(join(folder, "duplicati"), {
+          ...env,
+          DUPLICATI__WEBSERVICE_PORT: `${freePort()},${free}`,
+        });
+        procs.push(again);
+        const third = await until(async () => (await readUrls())[2], 60_000);
+        assert.ok(third, again.output());
+        assert.equal(new URL(third).port, String(free));
+        again.child.kill("SIGHUP");
+        assert.equal((await again.done).code, 0, again.output());
       },
     );
 
