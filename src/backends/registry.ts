@@ -13,6 +13,7 @@ import { COMMON_BACKEND_OPTIONS, decorateBackend } from "./decorate.ts";
 import { FileBackend } from "./file.ts";
 import { FTP_MODULE } from "./ftp.ts";
 import { S3_MODULE } from "./s3.ts";
+import { SSH_MODULE } from "./ssh.ts";
 import { WEBDAV_MODULE } from "./webdav.ts";
 import { FAULTS_ENV, FaultyBackend, parseFaultRules } from "./faulty.ts";
 
@@ -80,6 +81,7 @@ export const BACKEND_MODULES: BackendModule[] = [
   WEBDAV_MODULE,
   FTP_MODULE,
   S3_MODULE,
+  SSH_MODULE,
   ...(faultsEnabled() ? [FAULTY_MODULE] : []),
 ];
 

@@ -17,7 +17,7 @@ function args(options: Record<string, string>): string[] {
 
 /**
  * Runs backup, second backup and a database-less restore through `url` (with `options`, e.g.
- * credentials) and asserts the restored tree equals the source byte for byte. `work` is a temp
+ * credentials; `env` for the program, e.g. AUTH_USERNAME) and asserts the restored tree equals the source byte for byte. `work` is a temp
  * folder the caller removes. The volumes are encrypted and small (1 MB dblocks), so several
  * volumes, index files and file lists travel through the backend.
  */
@@ -25,6 +25,7 @@ export async function backupAndRestoreThrough(
   url: string,
   options: Record<string, string>,
   work: string,
+  env: Record<string, string> = {},
 ): Promise<void> {
   const src = join(work, "src");
   const data = join(work, "data");
@@ -41,17 +42,19 @@ export async function backupAndRestoreThrough(
     "--console-log-level=Warning",
     ...args(options),
   ];
-  let r = await runMain(["backup", url, src, ...common]);
+  let r = await runMain(["backup", url, src, ...common], { env });
   assert.equal(r.code, 0, `first backup: ${r.out}\n${r.err}`);
 
   await new Promise((res) => setTimeout(res, 1100)); // a new mtime second
   put(src, "docs/report.txt", "revised numbers\n");
   put(src, "new.bin", prng(12, 500_000));
-  r = await runMain(["backup", url, src, ...common]);
+  r = await runMain(["backup", url, src, ...common], { env });
   assert.equal(r.code, 0, `second backup: ${r.out}\n${r.err}`);
 
   const out = join(work, "restored");
-  r = await runMain(["restore", url, `--restore-path=${out}`, "--no-local-db", ...common]);
+  r = await runMain(["restore", url, `--restore-path=${out}`, "--no-local-db", ...common], {
+    env,
+  });
   assert.equal(r.code, 0, `restore without database: ${r.out}\n${r.err}`);
   assert.deepEqual(diffSnapshots(snapshot(src), snapshot(out)), []);
 }

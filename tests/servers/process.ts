@@ -1,9 +1,9 @@
 /**
  * Starting real servers for tests: free ports, readiness waits, and stopping them for sure.
  *
- * Each server runs in its own session and process group (`setsid`), so stopping it also ends the
- * per-connection children (sshd forks one per login) and an open transfer really breaks. Servers
- * still running when the test process unloads are killed then too.
+ * Each server runs in its own process group (`setsid`); stopping it signals the group and every
+ * descendant (sshd puts each login in a session of its own), so an open transfer really breaks.
+ * Servers still running when the test process unloads are killed then too.
  */
 
 /** A free TCP port on 127.0.0.1 (bound once and released; servers retry on a rare collision). */
@@ -46,6 +46,30 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** The server's output so far (for failure messages). */
   log(): string;
+}
+
+/** Every process below `pid` (children first found by scanning /proc), deepest last. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(e.name));
+      children.set(ppid, list);
+    } catch { /* exited meanwhile */ }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
 }
 
 const live = new Set<ServerProcess>();
@@ -100,10 +124,13 @@ export async function startProcess(
       if (stopped) return;
       stopped = true;
       live.delete(proc);
+      const kids = exited ? [] : descendants(child.pid);
       const signal = (sig: Deno.Signal) => {
-        try {
-          Deno.kill(-child.pid, sig);
-        } catch { /* gone */ }
+        for (const p of [-child.pid, ...kids]) {
+          try {
+            Deno.kill(p, sig);
+          } catch { /* gone */ }
+        }
       };
       signal("SIGTERM");
       const t = setTimeout(() => signal("SIGKILL"), 5000);
