@@ -1,9 +1,8 @@
 /**
  * The end-to-end check every backend runs on its real server, through the command line exactly
- * as a user would: a backup, a changed second backup, and a restore without the local database
- * (from the remote files alone) that must be byte-exact.
- *
- * TODO(test all): add `test <url> all` after the second backup once the `test` command exists.
+ * as a user would: a backup, a changed second backup, `test all` (every remote file downloaded
+ * and checked), and a restore without the local database (from the remote files alone) that must
+ * be byte-exact.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -50,6 +49,10 @@ export async function backupAndRestoreThrough(
   put(src, "new.bin", prng(12, 500_000));
   r = await runMain(["backup", url, src, ...common], { env });
   assert.equal(r.code, 0, `second backup: ${r.out}\n${r.err}`);
+
+  r = await runMain(["test", url, "all", ...common], { env });
+  assert.equal(r.code, 0, `test all: ${r.out}\n${r.err}`);
+  assert.match(r.out, /Examined \d+ files and found no errors/);
 
   const out = join(work, "restored");
   r = await runMain(["restore", url, `--restore-path=${out}`, "--no-local-db", ...common], {
