@@ -120,14 +120,11 @@ interface Client {
 }
 const { Client: SshClient } = ssh2 as unknown as { Client: new () => Client };
 
-/** Servers (host:port) found to accept writes only in order, remembered for the process. */
-const sequentialServers = new Set<string>();
-
 const SFTP_EOF = 1;
 const SFTP_NO_SUCH_FILE = 2;
 /** Bytes per SFTP read or write request (what every server accepts). */
 const IO_CHUNK = 32 * 1024;
-/** Requests in flight per transfer. */
+/** Requests in flight per transfer on servers that allow it (see `#depth`). */
 const IN_FLIGHT = 64;
 const SFTP_PERMISSION_DENIED = 3;
 
@@ -372,15 +369,14 @@ export class SshBackend implements Backend {
 
   async putStream(name: string, data: ReadableStream<Uint8Array>): Promise<void> {
     const reader = data.getReader();
-    const server = `${this.#host}:${this.#port}`;
-    const sequential = sequentialServers.has(server);
     try {
       const handle = await this.#open(name, "w");
+      const depth = await this.#depth();
       let failure: unknown;
+      const inflight = new Set<Promise<void>>();
       try {
-        // Many writes in flight at once: one at a time would wait a round trip per 32 KiB.
+        // Several writes in flight at once: one at a time waits a round trip per 32 KiB.
         let pos = 0;
-        const inflight = new Set<Promise<void>>();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
@@ -402,15 +398,14 @@ export class SshBackend implements Backend {
             pos += piece.length;
             inflight.add(p);
             p.finally(() => inflight.delete(p));
-            if (inflight.size >= (sequential ? 1 : IN_FLIGHT)) {
-              await Promise.race(inflight);
-            }
-            if (failure) throw failure;
+            if (inflight.size >= depth) await Promise.race(inflight);
+            if (failure) break;
           }
+          if (failure) break;
         }
-        await Promise.all(inflight);
-        if (failure) throw failure;
       } finally {
+        // Every write settles before the close: a late write must never land in a later upload.
+        await Promise.all(inflight);
         await this.#call<void>((s, cb) => s.close(handle, cb)).catch((e) => {
           failure ??= e;
         });
@@ -418,20 +413,21 @@ export class SshBackend implements Backend {
       if (failure) throw failure;
     } catch (err) {
       await reader.cancel(err).catch(() => {});
-      if (!sequential && /illegal seek/i.test(String(err))) {
-        // Servers without random access (rclone serve sftp without a VFS cache) take writes only
-        // in order; later uploads to this server send one request at a time.
-        sequentialServers.add(server);
-        throw new Error(
-          `The SSH server accepts only sequential writes (${
-            (err as Error).message
-          }); sending ${name} again one request at a time`,
-        );
-      }
       throw this.#denied(err, `writing ${name}`);
     } finally {
       reader.releaseLock();
     }
+  }
+
+  /**
+   * Requests in flight per transfer: many for OpenSSH, whose SFTP server reads and writes at any
+   * offset; one for other servers, some of which (rclone serve sftp without a VFS cache) accept
+   * only sequential access and fail or mix data when requests overtake each other.
+   */
+  async #depth(): Promise<number> {
+    const { client } = await this.#connect();
+    const software = (client as unknown as { _remoteVer?: string })._remoteVer ?? "";
+    return /^OpenSSH/i.test(software) ? IN_FLIGHT : 1;
   }
 
   /** Opens `name` for reading ("r") or writing ("w"), mapping a missing file or folder. */
@@ -463,8 +459,9 @@ export class SshBackend implements Backend {
     const pending = new Map<number, Buffer>();
     const queue: { pos: number; len: number; done: Promise<number> }[] = [];
     let next = 0;
+    const depth = await this.#depth();
     const fill = () => {
-      while (queue.length < IN_FLIGHT && next < size) {
+      while (queue.length < depth && next < size) {
         const len = Math.min(IO_CHUNK, size - next);
         queue.push({ pos: next, len, done: read(next, len) });
         next += len;
