@@ -13,6 +13,8 @@ import { runLauncher } from "./src/portable/launcher.ts";
 import { runServer } from "./src/server/command.ts";
 import { hostedServer } from "./src/server/hosted.ts";
 import { runAescrypt } from "./src/tools/aescrypt.ts";
+import { runBackendTool } from "./src/tools/backend_tool.ts";
+import { runBackendTester } from "./src/tools/backend_tester.ts";
 import { notAvailable, PROGRAMS } from "./src/tools/programs.ts";
 
 type Runner = (argv: string[]) => Promise<number>;
@@ -21,6 +23,8 @@ const RUNNERS: Record<string, Runner> = {
   cli: runCli,
   server: runServer,
   aescrypt: runAescrypt,
+  "backend-tool": runBackendTool,
+  "backend-tester": runBackendTester,
 };
 
 async function runProgram(name: string, argv: string[]): Promise<number> {

@@ -10,7 +10,7 @@
  * MB = 10^6 bytes. Each figure is the best of `--runs` (default 2).
  */
 import { join } from "node:path";
-import { openBackend } from "../src/backends/registry.ts";
+import { measure, printRows, type Row, sh, writeBenchFile } from "./backend_measure.ts";
 import { ApacheWebdav } from "../tests/servers/apache_webdav.ts";
 import { PureFtpd } from "../tests/servers/pure_ftpd.ts";
 import { SwiftS3 } from "../tests/servers/swift_s3.ts";
@@ -21,67 +21,13 @@ const SIZE = Number(arg("size-mb", "200")) * 1e6;
 const RUNS = Number(arg("runs", "2"));
 const ONLY = arg("only", "webdav,ftp,s3").split(",");
 
-interface Row {
-  backend: string;
-  client: string;
-  up: number;
-  down: number;
-}
-
-async function best(fn: () => Promise<void>): Promise<number> {
-  let bestS = Infinity;
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await fn();
-    bestS = Math.min(bestS, (performance.now() - t) / 1000);
-  }
-  return SIZE / 1e6 / bestS;
-}
-
-async function sh(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
-  // A CA bundle from the environment makes rclone's S3 client refuse its own HTTP transport.
-  const clean = env ? { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env } : undefined;
-  const r = await new Deno.Command(cmd, {
-    args,
-    env: clean,
-    clearEnv: env !== undefined,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!r.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(r.stderr)}`);
-}
-
-async function ours(
-  backend: string,
-  url: string,
-  opts: Record<string, string>,
-  file: string,
-  out: string,
-): Promise<Row> {
-  const b = openBackend(url, opts);
-  await b.createFolder();
-  const up = await best(() => b.put("ours.bin", file));
-  const down = await best(() => b.get("ours.bin", out));
-  await b.delete("ours.bin");
-  await b.close();
-  return { backend, client: "ours", up, down };
-}
+const { best, ours } = measure(SIZE, RUNS);
 
 async function main() {
   const work = await Deno.makeTempDir({ prefix: "bench-backends-" });
   const file = join(work, "data.bin");
   const out = join(work, "out.bin");
-  {
-    const f = await Deno.open(file, { write: true, create: true });
-    const buf = new Uint8Array(1 << 20);
-    for (let left = SIZE; left > 0; left -= buf.length) {
-      for (let o = 0; o < buf.length; o += 65536) {
-        crypto.getRandomValues(buf.subarray(o, o + 65536));
-      }
-      await f.write(buf.subarray(0, Math.min(left, buf.length)));
-    }
-    f.close();
-  }
+  await writeBenchFile(file, SIZE);
   const rows: Row[] = [];
   try {
     if (ONLY.includes("webdav")) {
@@ -175,12 +121,7 @@ async function main() {
   } finally {
     await Deno.remove(work, { recursive: true });
   }
-  console.log(`\n${SIZE / 1e6} MB file, best of ${RUNS}, loopback, MB/s (10^6 B/s)\n`);
-  console.log("| backend | client | upload MB/s | download MB/s |");
-  console.log("|---|---|---|---|");
-  for (const r of rows) {
-    console.log(`| ${r.backend} | ${r.client} | ${r.up.toFixed(0)} | ${r.down.toFixed(0)} |`);
-  }
+  printRows(rows, SIZE, RUNS);
 }
 
 if (import.meta.main) await main();

@@ -12,6 +12,7 @@ import type { Backend } from "./backend.ts";
 import { COMMON_BACKEND_OPTIONS, decorateBackend } from "./decorate.ts";
 import { FileBackend } from "./file.ts";
 import { FTP_MODULE } from "./ftp.ts";
+import { RCLONE_MODULE } from "./rclone.ts";
 import { S3_MODULE } from "./s3.ts";
 import { SSH_MODULE } from "./ssh.ts";
 import { WEBDAV_MODULE } from "./webdav.ts";
@@ -82,6 +83,7 @@ export const BACKEND_MODULES: BackendModule[] = [
   FTP_MODULE,
   S3_MODULE,
   SSH_MODULE,
+  RCLONE_MODULE,
   ...(faultsEnabled() ? [FAULTY_MODULE] : []),
 ];
 

@@ -28,9 +28,9 @@ export const PROGRAMS: readonly ProgramInfo[] = [
   {
     name: "backend-tool",
     summary: "Lists, gets, puts and deletes remote files.",
-    available: false,
+    available: true,
   },
-  { name: "backend-tester", summary: "Tests a storage destination.", available: false },
+  { name: "backend-tester", summary: "Tests a storage destination.", available: true },
   { name: "aescrypt", summary: "Encrypts or decrypts a file (AESCrypt v2).", available: true },
   {
     name: "service",

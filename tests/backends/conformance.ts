@@ -15,7 +15,6 @@
  * upload-check decorators, exactly as the engine opens it.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Backend } from "../../src/backends/backend.ts";
 import {
@@ -58,41 +57,9 @@ function defaultChild(url: string, name: string): string {
   return `${base.replace(/\/+$/, "")}/${encodeURIComponent(name)}${query}`;
 }
 
-/** Writes `size` random bytes to a new file in `dir`; returns its path and SHA-256. */
-export async function randomFile(
-  dir: string,
-  size: number,
-): Promise<{ path: string; sha256: string }> {
-  const path = join(dir, crypto.randomUUID());
-  const f = await Deno.open(path, { write: true, create: true, truncate: true });
-  const h = createHash("sha256");
-  const buf = new Uint8Array(1 << 16);
-  try {
-    for (let left = size; left > 0;) {
-      const n = Math.min(left, buf.length);
-      crypto.getRandomValues(buf.subarray(0, n));
-      h.update(buf.subarray(0, n));
-      let o = 0;
-      while (o < n) o += await f.write(buf.subarray(o, n));
-      left -= n;
-    }
-  } finally {
-    f.close();
-  }
-  return { path, sha256: h.digest("hex") };
-}
-
-/** SHA-256 of a local file. */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  const f = await Deno.open(path);
-  try {
-    for await (const c of f.readable) h.update(c);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.BadResource)) throw err;
-  }
-  return h.digest("hex");
-}
+/** Random files and their hashes (shared with the backend tester). */
+export { hashFile as sha256File, randomFile } from "../../src/tools/random_file.ts";
+import { hashFile as sha256File, randomFile } from "../../src/tools/random_file.ts";
 
 function retryCounter(): { logger: Logger; retries: () => number } {
   let n = 0;
