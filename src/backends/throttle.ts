@@ -42,11 +42,26 @@ export class TokenBucket {
   }
 }
 
-const buckets = { upload: new TokenBucket(), download: new TokenBucket() };
+const buckets = new Map<string, TokenBucket>();
 
-/** The process-wide bucket for one direction. Setting its `rate` changes it for every transfer. */
-export function sharedBucket(direction: "upload" | "download"): TokenBucket {
-  return buckets[direction];
+/**
+ * The process-wide bucket for one direction and limit (bytes per second): every transfer opened
+ * with the same limit draws from it, so parallel uploads of a backup share the limit, while a
+ * backend opened meanwhile with other settings (a connection test, another backup) neither lifts
+ * nor tightens it. A limit of 0 gives an unlimited bucket.
+ */
+export function sharedBucket(
+  direction: "upload" | "download",
+  bytesPerSecond: number,
+): TokenBucket {
+  const key = `${direction}:${bytesPerSecond > 0 ? bytesPerSecond : 0}`;
+  let b = buckets.get(key);
+  if (!b) {
+    b = new TokenBucket();
+    b.rate = bytesPerSecond;
+    buckets.set(key, b);
+  }
+  return b;
 }
 
 /** Passes `data` through `bucket`, slicing big chunks so parallel transfers share fairly. */

@@ -1,10 +1,10 @@
 /**
- * Decorator: throttling (one shared bucket per direction), the idle timeout of transfers
+ * Decorator: throttling (one process-wide bucket per direction and limit), the idle timeout of transfers
  * (`--read-write-timeout`), time limits of listing and short calls, and the size check after each
  * upload that catches a truncated file.
  */
 import type { Backend, Quota, RemoteEntry } from "./backend.ts";
-import { sharedBucket, throttled } from "./throttle.ts";
+import { sharedBucket, throttled, type TokenBucket } from "./throttle.ts";
 import { IdleWatchdog, withTimeout } from "./timeouts.ts";
 import { openLocalFile, writeLocalFile } from "./transfer.ts";
 
@@ -30,18 +30,20 @@ export class UploadVerificationError extends Error {
 /** Wraps a backend with the limits of {@link TransferLimits}. */
 export class TransferControls implements Backend {
   readonly displayName: string;
+  readonly #buckets: Record<"upload" | "download", TokenBucket>;
   constructor(private inner: Backend, private limits: TransferLimits) {
     this.displayName = inner.displayName;
-    // The buckets are process-wide: the last opened backend's settings apply to all transfers.
-    sharedBucket("upload").rate = limits.throttleUpload;
-    sharedBucket("download").rate = limits.throttleDownload;
+    this.#buckets = {
+      upload: sharedBucket("upload", limits.throttleUpload),
+      download: sharedBucket("download", limits.throttleDownload),
+    };
   }
 
   #streams(direction: "upload" | "download"): boolean {
     const has = direction === "upload" ? !!this.inner.putStream : !!this.inner.getStream;
     if (!has) return false;
     // A local folder without a limit is copied directly: faster, and a copy cannot stall.
-    return sharedBucket(direction).rate > 0 || !this.inner.localPath;
+    return this.#buckets[direction].rate > 0 || !this.inner.localPath;
   }
 
   #reset = async () => {
@@ -63,7 +65,7 @@ export class TransferControls implements Backend {
       const wd = new IdleWatchdog(this.limits.readWriteTimeout, `Upload of ${name}`);
       await wd.run(async () => {
         let { data } = await openLocalFile(localPath);
-        const bucket = sharedBucket("upload");
+        const bucket = this.#buckets.upload;
         if (bucket.rate > 0) data = throttled(data, bucket);
         await this.inner.putStream!(name, wd.pass(data), size);
       }, this.#reset);
@@ -92,7 +94,7 @@ export class TransferControls implements Backend {
     const wd = new IdleWatchdog(this.limits.readWriteTimeout, `Download of ${name}`);
     await wd.run(async () => {
       let data = await this.inner.getStream!(name);
-      const bucket = sharedBucket("download");
+      const bucket = this.#buckets.download;
       if (bucket.rate > 0) data = throttled(data, bucket);
       await writeLocalFile(wd.pass(data), localPath);
     }, this.#reset);
@@ -133,7 +135,7 @@ export class TransferControls implements Backend {
   }
 
   localPath(name: string): string | undefined {
-    if (sharedBucket("download").rate > 0) return undefined;
+    if (this.#buckets.download.rate > 0) return undefined;
     return this.inner.localPath?.(name);
   }
 

@@ -211,3 +211,19 @@ Deno.test("registry: URL syntax, login sources and unsupported schemes", () => {
   assert.deepEqual(loc.query, { "ssh-fingerprint": "abc" });
   assert.throws(() => openBackend("nosuch://host/path"), /not supported.*file:\/\//);
 });
+
+Deno.test("throttle: backends opened with the same limit share one bucket, others do not touch it", async () => {
+  const { sharedBucket } = await import("../../src/backends/throttle.ts");
+  const a = sharedBucket("upload", 123_000);
+  assert.equal(sharedBucket("upload", 123_000), a);
+  // Opening a backend without a limit (e.g. a connection test) leaves the limited bucket alone.
+  const dir = await Deno.makeTempDir();
+  try {
+    openBackend(dir, { "throttle-upload": "0" });
+    assert.equal(a.rate, 123_000);
+    assert.notEqual(sharedBucket("download", 123_000), a);
+    assert.equal(sharedBucket("upload", 0).rate, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
