@@ -145,8 +145,11 @@ function loadKey(ctx: BackendContext): Buffer | undefined {
     if (file.toLowerCase().startsWith("sshkey://")) {
       return Buffer.from(decodeURIComponent(file.slice(9)));
     }
+    // `--ssh-keyfile=~/.ssh/id` reaches us unexpanded (the shell expands ~ only at a word start).
+    const home = Deno.env.get("HOME");
+    const path = file.startsWith("~/") && home ? home + file.slice(1) : file;
     try {
-      return Buffer.from(Deno.readFileSync(file));
+      return Buffer.from(Deno.readFileSync(path));
     } catch (err) {
       throw new ArgumentError(
         `Cannot read the key file given with --ssh-keyfile (${file}): ${(err as Error).message}`,
