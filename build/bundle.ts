@@ -17,10 +17,12 @@ export const BUNDLE_WORKER = "cpu_worker.js";
 
 /**
  * A bundle is ESM run by Deno; CommonJS npm packages call `require` for Node's built-in modules,
- * which Deno provides through `createRequire`.
+ * which Deno provides through `createRequire`; some also read `__dirname`.
  */
 const BANNER = 'import { createRequire as __duplicatiRequire } from "node:module";\n' +
-  "const require = __duplicatiRequire(import.meta.url);";
+  "const require = __duplicatiRequire(import.meta.url);\n" +
+  // ssh2's emscripten-built poly1305 reads __dirname when it loads.
+  "const __filename = import.meta.filename; const __dirname = import.meta.dirname;";
 
 /** The Worker in src/engine/cpu_pool.ts is loaded from `./cpu_worker.ts`; in the bundle it is `.js`. */
 const workerPath: esbuild.Plugin = {
@@ -56,6 +58,10 @@ export async function bundleProgram(outDir: string): Promise<Record<string, numb
       absWorkingDir: ROOT,
       legalComments: "inline",
       plugins: [workerPath],
+      // Native addons (ssh2's optional cpu-features and sshcrypto) cannot be bundled; left
+      // external, their require() fails at run time inside ssh2's try/catch and ssh2 uses its
+      // JavaScript fallbacks.
+      external: ["*.node"],
       logLevel: "silent",
       metafile: true,
     });
