@@ -27,6 +27,11 @@ const RUNNERS: Record<string, Runner> = {
   "backend-tester": runBackendTester,
 };
 
+/** True when this version has the program (others answer "not available in this version yet"). */
+export function hasProgram(name: string): boolean {
+  return Object.hasOwn(RUNNERS, name);
+}
+
 async function runProgram(name: string, argv: string[]): Promise<number> {
   const run = RUNNERS[name];
   if (run) return await run(argv);
@@ -52,7 +57,7 @@ export function mainHelp(): string {
     "Programs:",
     ...PROGRAMS.map((p) =>
       `  ${p.name.padEnd(width)}  ${p.summary}${
-        RUNNERS[p.name] ? "" : " (not available in this version yet)"
+        hasProgram(p.name) ? "" : " (not available in this version yet)"
       }`
     ),
   ].join("\n");

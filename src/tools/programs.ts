@@ -7,35 +7,32 @@
 export interface ProgramInfo {
   name: string;
   summary: string;
-  /** False for programs not in this version yet. */
-  available: boolean;
 }
 
-/** Every program, in the order `duplicati --help` lists them. */
+/**
+ * Every program, in the order `duplicati --help` lists them. Which ones this version has is
+ * decided by main.ts's dispatch table (`hasProgram`).
+ */
 export const PROGRAMS: readonly ProgramInfo[] = [
-  { name: "cli", summary: "Duplicati's command line: backup, restore, list, ...", available: true },
-  { name: "server", summary: "The web UI server without opening a browser.", available: true },
+  { name: "cli", summary: "Duplicati's command line: backup, restore, list, ..." },
+  { name: "server", summary: "The web UI server without opening a browser." },
   {
     name: "server-util",
     summary: "Controls a running server (list backups, run, pause, ...).",
-    available: false,
   },
   {
     name: "recovery-tool",
     summary: "Restores from the remote files without a database.",
-    available: false,
   },
   {
     name: "backend-tool",
     summary: "Lists, gets, puts and deletes remote files.",
-    available: true,
   },
-  { name: "backend-tester", summary: "Tests a storage destination.", available: true },
-  { name: "aescrypt", summary: "Encrypts or decrypts a file (AESCrypt v2).", available: true },
+  { name: "backend-tester", summary: "Tests a storage destination." },
+  { name: "aescrypt", summary: "Encrypts or decrypts a file (AESCrypt v2)." },
   {
     name: "service",
     summary: "Runs the server under a watchdog; installs it as a system service.",
-    available: false,
   },
 ];
 
