@@ -130,7 +130,7 @@ export class FtpBackend implements Backend {
     const msg = err instanceof Error ? err.message : String(err);
     if (code === 534 || code === 504 && this.cfg.encryption !== "none") {
       return new PermanentBackendError(
-        `The FTP server ${this.cfg.host} does not offer TLS (${msg}). Use --ftp-encryption-mode=None`,
+        `The FTP server ${this.cfg.host} does not offer TLS (${what}: ${msg}). Use --ftp-encryption-mode=None`,
         "NoTls",
       );
     }
