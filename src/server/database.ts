@@ -6,7 +6,7 @@
  * Values of sensitive options pass through a {@link FieldCipher} so they are encrypted at rest when
  * the server was given a settings key.
  */
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { UserError } from "../core/errors.ts";
 import { FieldCipher, isSensitiveName, PLAINTEXT } from "./secrets.ts";
 
@@ -302,21 +302,26 @@ export class ServerDatabase {
     };
   }
 
+  /** The Backup table's columns from Name to OperationType, the URL encrypted when a key is set. */
+  #backupColumns(b: Omit<BackupRecord, "ID" | "Metadata" | "IsTemporary">): SQLInputValue[] {
+    return [
+      b.Name,
+      b.Description,
+      b.Tags.join(","),
+      this.#cipher.encrypt(b.TargetURL),
+      b.DBPath,
+      b.ExternalID,
+      b.OperationType,
+    ];
+  }
+
   /** Stores a new backup; returns its ID. */
   addBackup(b: Omit<BackupRecord, "ID" | "Metadata" | "IsTemporary">): string {
     return this.transaction(() => {
       const r = this.db.prepare(
         "INSERT INTO Backup (Name, Description, Tags, TargetURL, DBPath, ExternalID, OperationType) " +
           "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ).run(
-        b.Name,
-        b.Description,
-        b.Tags.join(","),
-        this.#cipher.encrypt(b.TargetURL),
-        b.DBPath,
-        b.ExternalID,
-        b.OperationType,
-      );
+      ).run(...this.#backupColumns(b));
       const id = Number(r.lastInsertRowid);
       this.#writeParts(id, b);
       return String(id);
@@ -329,16 +334,7 @@ export class ServerDatabase {
       this.db.prepare(
         "UPDATE Backup SET Name = ?, Description = ?, Tags = ?, TargetURL = ?, DBPath = ?, " +
           "ExternalID = ?, OperationType = ? WHERE ID = ?",
-      ).run(
-        b.Name,
-        b.Description,
-        b.Tags.join(","),
-        this.#cipher.encrypt(b.TargetURL),
-        b.DBPath,
-        b.ExternalID,
-        b.OperationType,
-        Number(id),
-      );
+      ).run(...this.#backupColumns(b), Number(id));
       this.#writeParts(Number(id), b);
     });
   }
