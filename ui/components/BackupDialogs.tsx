@@ -4,7 +4,7 @@ import { del, errorText, get, post } from "../api.ts";
 import { navigate } from "../router.ts";
 import { reloadBackups } from "../store.ts";
 import type { Backup } from "../types.ts";
-import { ErrorBox, Modal, toast } from "./ui.tsx";
+import { ErrorBox, Modal, PasswordInput, toast } from "./ui.tsx";
 
 export function DeleteDialog(props: { backup: Backup; onClose: () => void }) {
   const [localDb, setLocalDb] = useState(true);
@@ -160,12 +160,11 @@ export function ExportDialog(props: { backup: Backup; onClose: () => void }) {
           {encrypt && (
             <div class="field">
               <label for="export-pass">Passphrase for the file</label>
-              <input
+              <PasswordInput
                 id="export-pass"
-                type="password"
                 autoComplete="new-password"
                 value={pass}
-                onInput={(e) => setPass((e.target as HTMLInputElement).value)}
+                onValue={setPass}
               />
             </div>
           )}

@@ -53,6 +53,30 @@ export function Field(
   );
 }
 
+/** A password or passphrase box that reports every keystroke through `onValue`. */
+export function PasswordInput(
+  props: {
+    id: string;
+    value: string;
+    onValue: (v: string) => void;
+    autoComplete?: string;
+    autoFocus?: boolean;
+    required?: boolean;
+  },
+) {
+  return (
+    <input
+      id={props.id}
+      type="password"
+      autoComplete={props.autoComplete ?? "off"}
+      autoFocus={props.autoFocus}
+      required={props.required}
+      value={props.value}
+      onInput={(e) => props.onValue((e.target as HTMLInputElement).value)}
+    />
+  );
+}
+
 /** An on/off switch (a real checkbox, so it is keyboard and screen-reader friendly). */
 export function Toggle(
   props: {

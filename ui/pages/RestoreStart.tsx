@@ -5,7 +5,7 @@ import { navigate } from "../router.ts";
 import { useApp } from "../store.ts";
 import { formatDate } from "../lib/format.ts";
 import { type BackendKind, BACKENDS, type BackendValues, buildUrl } from "../lib/backend_url.ts";
-import { DynInput, ErrorBox, Field, Spinner } from "../components/ui.tsx";
+import { DynInput, ErrorBox, Field, PasswordInput, Spinner } from "../components/ui.tsx";
 import { Icon } from "../components/Icon.tsx";
 
 type Mode = "backup" | "direct" | "config";
@@ -178,13 +178,7 @@ function Direct() {
           );
       })}
       <Field id="d-pass" label="Passphrase" help="Leave empty if the backup is not encrypted.">
-        <input
-          id="d-pass"
-          type="password"
-          autoComplete="off"
-          value={pass}
-          onInput={(e) => setPass((e.target as HTMLInputElement).value)}
-        />
+        <PasswordInput id="d-pass" value={pass} onValue={setPass} />
       </Field>
       <ErrorBox error={err} />
       <button type="submit" class="btn primary" disabled={busy}>
@@ -251,13 +245,7 @@ function FromConfig() {
         />
       </Field>
       <Field id="c-pass" label="Passphrase of the file" help="Only for an encrypted (.aes) export.">
-        <input
-          id="c-pass"
-          type="password"
-          autoComplete="off"
-          value={pass}
-          onInput={(e) => setPass((e.target as HTMLInputElement).value)}
-        />
+        <PasswordInput id="c-pass" value={pass} onValue={setPass} />
       </Field>
       <ErrorBox error={err} />
       <button type="submit" class="btn primary" disabled={busy}>

@@ -11,7 +11,7 @@ import { formatDate, formatSize, parseApiDate, relativeTime } from "../lib/forma
 import { Stepper } from "../components/Stepper.tsx";
 import { FileTree, type TreeNode } from "../components/FileTree.tsx";
 import { TaskProgress } from "../components/TaskProgress.tsx";
-import { ErrorBox, Field, Modal, Spinner } from "../components/ui.tsx";
+import { ErrorBox, Field, Modal, PasswordInput, Spinner } from "../components/ui.tsx";
 import { Icon } from "../components/Icon.tsx";
 import { listFolder } from "./wizard/SourceStep.tsx";
 
@@ -396,13 +396,7 @@ export function RestoreWizard(props: { id: string }) {
               label="Passphrase"
               help="Only needed if the passphrase is not stored with the backup."
             >
-              <input
-                id="r-pass"
-                type="password"
-                autoComplete="off"
-                value={passphrase}
-                onInput={(e) => setPassphrase((e.target as HTMLInputElement).value)}
-              />
+              <PasswordInput id="r-pass" value={passphrase} onValue={setPassphrase} />
             </Field>
           </details>
           <ErrorBox error={stepErr} />

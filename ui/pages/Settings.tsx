@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { errorText, get, patch, put } from "../api.ts";
 import { loadSysinfo } from "../store.ts";
 import type { Setting, SystemInfo } from "../types.ts";
-import { ErrorBox, Field, Spinner, toast, Toggle } from "../components/ui.tsx";
+import { ErrorBox, Field, PasswordInput, Spinner, toast, Toggle } from "../components/ui.tsx";
 import { OptionEditor } from "../components/OptionEditor.tsx";
 import { passphraseStrength } from "../lib/passphrase.ts";
 
@@ -69,23 +69,11 @@ function PasswordCard() {
     >
       <h2 class="h3">Password of this web interface</h2>
       <Field id="pw1" label="New password">
-        <input
-          id="pw1"
-          type="password"
-          autoComplete="new-password"
-          value={p1}
-          onInput={(e) => setP1((e.target as HTMLInputElement).value)}
-        />
+        <PasswordInput id="pw1" autoComplete="new-password" value={p1} onValue={setP1} />
       </Field>
       {p1 && <p class="small muted">Strength: {s.label}. {s.hint}</p>}
       <Field id="pw2" label="Repeat new password">
-        <input
-          id="pw2"
-          type="password"
-          autoComplete="new-password"
-          value={p2}
-          onInput={(e) => setP2((e.target as HTMLInputElement).value)}
-        />
+        <PasswordInput id="pw2" autoComplete="new-password" value={p2} onValue={setP2} />
       </Field>
       <ErrorBox error={err} />
       <button type="submit" class="btn primary" disabled={!p1}>Change password</button>

@@ -1,7 +1,7 @@
 /** Password sign-in (the access token lives in memory, the refresh token in an HttpOnly cookie). */
 import { useState } from "preact/hooks";
 import { ApiError, errorText, login } from "../api.ts";
-import { ErrorBox } from "../components/ui.tsx";
+import { ErrorBox, PasswordInput } from "../components/ui.tsx";
 
 export function SignIn(props: { error: string | null; onSignedIn: () => void }) {
   const [password, setPassword] = useState("");
@@ -36,14 +36,13 @@ export function SignIn(props: { error: string | null; onSignedIn: () => void }) 
         <h1>Sign in</h1>
         <div class="field">
           <label for="password">Password</label>
-          <input
+          <PasswordInput
             id="password"
-            type="password"
             autoComplete="current-password"
+            value={password}
+            onValue={setPassword}
             autoFocus
             required
-            value={password}
-            onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
           />
         </div>
         <label class="check">
