@@ -32,6 +32,25 @@ export async function runNow(id: string, name: string): Promise<void> {
   }
 }
 
+/** The "Run now" and "Restore" buttons of a backup (card and detail page). */
+export function RunAndRestore(props: { id: string; name: string; running: boolean }) {
+  return (
+    <>
+      <button
+        type="button"
+        class="btn primary"
+        disabled={props.running}
+        onClick={() => void runNow(props.id, props.name)}
+      >
+        <Icon name="play" /> Run now
+      </button>
+      <button type="button" class="btn" onClick={() => navigate(`/restore/${props.id}`)}>
+        <Icon name="restore" /> Restore
+      </button>
+    </>
+  );
+}
+
 /** The next run of a backup as the scheduler proposes it, or null. */
 export function nextRun(app: ReturnType<typeof useApp>, item: BackupAndSchedule): string | null {
   const p = app.server?.ProposedSchedule?.find((x) => String(x.Item1) === String(item.Backup.ID));
@@ -107,17 +126,7 @@ export function BackupCard(props: { item: BackupAndSchedule }) {
           <span class="versions">{versions === 1 ? "1 version" : `${versions} versions`}</span>
         )}
         <div class="btn-row">
-          <button
-            type="button"
-            class="btn primary"
-            disabled={running}
-            onClick={() => void runNow(b.ID, b.Name)}
-          >
-            <Icon name="play" /> Run now
-          </button>
-          <button type="button" class="btn" onClick={() => navigate(`/restore/${b.ID}`)}>
-            <Icon name="restore" /> Restore
-          </button>
+          <RunAndRestore id={b.ID} name={b.Name} running={running} />
           <button
             type="button"
             class="btn"

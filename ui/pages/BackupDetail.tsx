@@ -10,7 +10,7 @@ import { SizeChart } from "../components/SizeChart.tsx";
 import { TaskProgress } from "../components/TaskProgress.tsx";
 import { ErrorBox, Spinner, toast } from "../components/ui.tsx";
 import { Icon } from "../components/Icon.tsx";
-import { nextRun, runNow } from "../components/BackupCard.tsx";
+import { nextRun, RunAndRestore } from "../components/BackupCard.tsx";
 import { DeleteDialog, ExportDialog } from "../components/BackupDialogs.tsx";
 
 export function BackupDetail(props: { id: string }) {
@@ -56,17 +56,7 @@ export function BackupDetail(props: { id: string }) {
       <div class="page-head">
         <h1>{b.Name}</h1>
         <div class="btn-row">
-          <button
-            type="button"
-            class="btn primary"
-            disabled={running}
-            onClick={() => void runNow(b.ID, b.Name)}
-          >
-            <Icon name="play" /> Run now
-          </button>
-          <button type="button" class="btn" onClick={() => navigate(`/restore/${b.ID}`)}>
-            <Icon name="restore" /> Restore
-          </button>
+          <RunAndRestore id={b.ID} name={b.Name} running={running} />
           <button type="button" class="btn" onClick={() => navigate(`/backup/${b.ID}/edit`)}>
             <Icon name="edit" /> Edit
           </button>
