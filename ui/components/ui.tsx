@@ -77,6 +77,27 @@ export function PasswordInput(
   );
 }
 
+/** A row of tabs; `tabs` pairs each value with its label. */
+export function Tabs<T extends string>(
+  props: { value: T; onChange: (v: T) => void; tabs: [T, string][] },
+) {
+  return (
+    <div class="tabs" role="tablist">
+      {props.tabs.map(([v, label]) => (
+        <button
+          key={v}
+          type="button"
+          role="tab"
+          aria-selected={props.value === v}
+          onClick={() => props.onChange(v)}
+        >
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** An on/off switch (a real checkbox, so it is keyboard and screen-reader friendly). */
 export function Toggle(
   props: {

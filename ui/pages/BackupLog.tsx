@@ -4,7 +4,7 @@ import { errorText, get } from "../api.ts";
 import { useApp } from "../store.ts";
 import type { LogRow } from "../types.ts";
 import { LogTable } from "../components/LogTable.tsx";
-import { ErrorBox, Spinner } from "../components/ui.tsx";
+import { ErrorBox, Spinner, Tabs } from "../components/ui.tsx";
 
 const PAGE = 50;
 
@@ -35,24 +35,11 @@ export function BackupLog(props: { id: string }) {
   return (
     <div class="page">
       <h1>Log of "{name}"</h1>
-      <div class="tabs" role="tablist">
-        <button
-          type="button"
-          role="tab"
-          aria-selected={tab === "log"}
-          onClick={() => setTab("log")}
-        >
-          General
-        </button>
-        <button
-          type="button"
-          role="tab"
-          aria-selected={tab === "remotelog"}
-          onClick={() => setTab("remotelog")}
-        >
-          Remote operations
-        </button>
-      </div>
+      <Tabs
+        value={tab}
+        onChange={setTab}
+        tabs={[["log", "General"], ["remotelog", "Remote operations"]]}
+      />
       <ErrorBox error={err} />
       {rows === null && !err ? <Spinner /> : rows && <LogTable rows={rows} />}
       {more && rows && (

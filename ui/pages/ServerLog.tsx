@@ -4,7 +4,7 @@ import { errorText, get } from "../api.ts";
 import type { LogRow } from "../types.ts";
 import { LogTable } from "../components/LogTable.tsx";
 import { loadSysinfo } from "../store.ts";
-import { ErrorBox, Spinner } from "../components/ui.tsx";
+import { ErrorBox, Spinner, Tabs } from "../components/ui.tsx";
 
 /** Shown until /systeminfo tells the levels the server knows. */
 const LEVELS = ["Error", "Warning", "Information", "Verbose"];
@@ -15,24 +15,7 @@ export function ServerLog() {
     <div class="page">
       <h1>Logs</h1>
       <p class="muted">The log of each backup is on its page (Home, More, Show log).</p>
-      <div class="tabs" role="tablist">
-        <button
-          type="button"
-          role="tab"
-          aria-selected={tab === "stored"}
-          onClick={() => setTab("stored")}
-        >
-          Stored
-        </button>
-        <button
-          type="button"
-          role="tab"
-          aria-selected={tab === "live"}
-          onClick={() => setTab("live")}
-        >
-          Live
-        </button>
-      </div>
+      <Tabs value={tab} onChange={setTab} tabs={[["stored", "Stored"], ["live", "Live"]]} />
       {tab === "stored" ? <Stored /> : <Live />}
     </div>
   );
