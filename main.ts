@@ -12,10 +12,12 @@ import { PRODUCT_NAME, VERSION } from "./src/core/version.ts";
 import { runLauncher } from "./src/portable/launcher.ts";
 import { runServer } from "./src/server/command.ts";
 import { hostedServer } from "./src/server/hosted.ts";
+import { locateLocalServer } from "./src/server/local_access.ts";
 import { runAescrypt } from "./src/tools/aescrypt.ts";
 import { runBackendTool } from "./src/tools/backend_tool.ts";
 import { runBackendTester } from "./src/tools/backend_tester.ts";
 import { notAvailable, PROGRAMS } from "./src/tools/programs.ts";
+import { runServerUtil } from "./src/tools/server_util.ts";
 
 type Runner = (argv: string[]) => Promise<number>;
 
@@ -25,6 +27,7 @@ const RUNNERS: Record<string, Runner> = {
   aescrypt: runAescrypt,
   "backend-tool": runBackendTool,
   "backend-tester": runBackendTester,
+  "server-util": (argv) => runServerUtil(argv, locateLocalServer),
 };
 
 /** True when this version has the program (others answer "not available in this version yet"). */

@@ -4,20 +4,11 @@
  * port is the `last-webserver-port` setting in the folder's server database) with a fresh
  * one-time sign-in token.
  */
-import { join } from "node:path";
-import { Authenticator } from "./auth.ts";
 import { serveUntilStopped } from "./command.ts";
-import { ServerDatabase } from "./database.ts";
-import { serverDataFolder, startServer } from "./server.ts";
+import { locateLocalServer } from "./local_access.ts";
+import { startServer } from "./server.ts";
 import { parseServerArgs, serverHelp } from "./server_options.ts";
 import { UserError } from "../core/errors.ts";
-
-function browserHost(listen: string | undefined): string {
-  if (!listen || listen === "127.0.0.1" || listen === "0.0.0.0" || listen === "::") {
-    return "localhost";
-  }
-  return listen.includes(":") ? `[${listen}]` : listen;
-}
 
 /** The launcher's view of the server (see src/portable/launcher.ts). */
 export const hostedServer = {
@@ -37,24 +28,14 @@ export const hostedServer = {
 
   /** The address of the server running on the data folder chosen by `serverArgs`. */
   runningUrl(serverArgs: string[]): string {
-    const cfg = parseServerArgs(serverArgs);
-    const folder = serverDataFolder(cfg);
-    const db = ServerDatabase.open(join(folder, "Duplicati-server.sqlite"), cfg.settingsKey);
-    try {
-      const port = db.setting("last-webserver-port");
-      if (!port) {
-        throw new UserError(
-          `A Duplicati server holds the data folder ${folder} but has not recorded its address ` +
-            `yet. Wait a moment and start Duplicati again.`,
-          { code: "AnotherInstance", exitCode: 200 },
-        );
-      }
-      const url = `http://${browserHost(db.setting("server-listen-interface"))}:${port}/`;
-      const auth = new Authenticator(db, cfg.tokenDurationS);
-      if (auth.signinTokensDisabled) return url;
-      return `${url}signin.html?token=${auth.issueSigninToken()}`;
-    } finally {
-      db.close();
+    const info = locateLocalServer(serverArgs, { signinToken: true });
+    if (!info.url) {
+      throw new UserError(
+        `A Duplicati server holds the data folder ${info.dataFolder} but has not recorded its ` +
+          `address yet. Wait a moment and start Duplicati again.`,
+        { code: "AnotherInstance", exitCode: 200 },
+      );
     }
+    return info.signinToken ? `${info.url}signin.html?token=${info.signinToken}` : info.url;
   },
 };

@@ -3,7 +3,7 @@
  * queue, scheduler, HTTP listener on the first free port of the list, and the sign-in address.
  */
 import { join } from "node:path";
-import { ensureDataFolder, programFolder } from "../core/datafolder.ts";
+import { ensureDataFolder, programFolder, resolveDataFolder } from "../core/datafolder.ts";
 import { UserError } from "../core/errors.ts";
 import { levelRank, type LogLevel } from "../core/log.ts";
 import type { BackupResult } from "../engine/backup.ts";
@@ -49,13 +49,18 @@ export interface StartOptions {
   commandlineLauncher?: (args: string[]) => string[];
 }
 
+/** The data folder for the server's options, without creating it. */
+export function serverDataFolderPath(cfg: ServerConfig): string {
+  if (cfg.dataFolder) return resolveDataFolder({ serverDatafolder: cfg.dataFolder });
+  if (cfg.portableMode) {
+    return resolveDataFolder({ serverDatafolder: join(programFolder(), "data") });
+  }
+  return resolveDataFolder();
+}
+
 /** The data folder for the server's options (created, owner-only). */
 export function serverDataFolder(cfg: ServerConfig): string {
-  if (cfg.dataFolder) return ensureDataFolder({ serverDatafolder: cfg.dataFolder });
-  if (cfg.portableMode) {
-    return ensureDataFolder({ serverDatafolder: join(programFolder(), "data") });
-  }
-  return ensureDataFolder();
+  return ensureDataFolder({ serverDatafolder: serverDataFolderPath(cfg) });
 }
 
 function systemTimeZone(): string {

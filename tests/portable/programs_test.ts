@@ -49,6 +49,11 @@ Deno.test("busybox names run their program", async () => {
   assert.equal(cli.code, 0, cli.err);
   const sub = await runMain(["server", "--help"]);
   assert.match(sub.out, /Usage: duplicati-server/);
+  const util = await runMain(["help"], { env: { DUPLICATI_CALLED_AS: "duplicati-server-util" } });
+  assert.equal(util.code, 0, util.err);
+  assert.match(util.out, /Usage: duplicati-server-util <command>/);
+  const utilSub = await runMain(["server-util", "help", "run"]);
+  assert.match(utilSub.out, /Usage: duplicati-server-util run/);
   const launcher = await runMain(["--help-launcher"]);
   assert.equal(launcher.code, 0, launcher.err);
   assert.match(launcher.out, /--browser-command/);
