@@ -10,9 +10,11 @@ import { runCli } from "./src/cli/run.ts";
 import { tuneAllocator } from "./src/core/memory.ts";
 import { PRODUCT_NAME, VERSION } from "./src/core/version.ts";
 import { runLauncher } from "./src/portable/launcher.ts";
+import { runService } from "./src/portable/service.ts";
 import { runServer } from "./src/server/command.ts";
 import { hostedServer } from "./src/server/hosted.ts";
 import { locateLocalServer } from "./src/server/local_access.ts";
+import { parseServerArgs, serverHelp } from "./src/server/server_options.ts";
 import { runAescrypt } from "./src/tools/aescrypt.ts";
 import { runBackendTool } from "./src/tools/backend_tool.ts";
 import { runBackendTester } from "./src/tools/backend_tester.ts";
@@ -28,6 +30,11 @@ const RUNNERS: Record<string, Runner> = {
   "backend-tool": runBackendTool,
   "backend-tester": runBackendTester,
   "server-util": (argv) => runServerUtil(argv, locateLocalServer),
+  service: (argv) =>
+    runService(argv, {
+      serverHelp,
+      checkServerArgs: (args) => void parseServerArgs(args),
+    }),
 };
 
 /** True when this version has the program (others answer "not available in this version yet"). */

@@ -4,9 +4,7 @@
  * the server's rooms apart (the server never imports the CLI) and a crashing command cannot take
  * the server down.
  */
-import { isCompiled } from "../core/datafolder.ts";
-import { V8_FLAGS } from "../core/memory.ts";
-import { fileURLToPath } from "node:url";
+import { selfCommand } from "../core/self_command.ts";
 
 /** Commands offered on the page (Duplicati's list). */
 export const COMMANDLINE_COMMANDS = [
@@ -40,15 +38,8 @@ interface Run {
 
 /** The argv that runs the command line tool with `args`. */
 export function defaultLauncher(args: string[]): string[] {
-  if (isCompiled()) return [Deno.execPath(), "cli", ...args];
-  if (Deno.mainModule.endsWith("/duplicati.js")) {
-    // The portable folder's bundled program (build/bundle.ts) runs itself again.
-    const flags = `--v8-flags=${V8_FLAGS.join(",")}`;
-    const bundle = fileURLToPath(Deno.mainModule);
-    return [Deno.execPath(), "run", "-A", "--no-config", flags, bundle, "cli", ...args];
-  }
-  const main = fileURLToPath(new URL("../../main.ts", import.meta.url));
-  return [Deno.execPath(), "run", "-A", main, "cli", ...args];
+  const self = selfCommand(["cli", ...args]);
+  return [self.command, ...self.args];
 }
 
 /** Running and finished command line runs. */
@@ -65,6 +56,7 @@ export class CommandlineRuns {
     try {
       run.child = new Deno.Command(argv[0], {
         args: argv.slice(1),
+        env: { DUPLICATI_CALLED_AS: "" },
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
