@@ -20,6 +20,7 @@ import { runBackendTool } from "./src/tools/backend_tool.ts";
 import { runBackendTester } from "./src/tools/backend_tester.ts";
 import { notAvailable, PROGRAMS } from "./src/tools/programs.ts";
 import { runServerUtil } from "./src/tools/server_util.ts";
+import { runRecoveryTool } from "./src/tools/recovery_tool.ts";
 
 type Runner = (argv: string[]) => Promise<number>;
 
@@ -35,6 +36,7 @@ const RUNNERS: Record<string, Runner> = {
       serverHelp,
       checkServerArgs: (args) => void parseServerArgs(args),
     }),
+  "recovery-tool": runRecoveryTool,
 };
 
 /** True when this version has the program (others answer "not available in this version yet"). */

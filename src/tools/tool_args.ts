@@ -4,6 +4,8 @@ import { OptionValues } from "../core/option_values.ts";
 import type { Backend } from "../backends/backend.ts";
 import { openBackend } from "../backends/registry.ts";
 import type { Logger } from "../core/log.ts";
+import { ArgumentError } from "../core/errors.ts";
+import { FilterList, parseFilterExpression } from "../core/filters.ts";
 
 /** The parsed arguments of a tool. */
 export interface ToolArgs {
@@ -38,4 +40,20 @@ export function parseToolArgs(argv: string[]): ToolArgs {
 export function openToolBackend(url: string, opts: OptionValues, logger?: Logger): Backend {
   const o = opts.has("number-of-retries") ? opts : opts.with({ "number-of-retries": "0" });
   return openBackend(url, o, logger);
+}
+
+/**
+ * The `--include` / `--exclude` filters of `argv` in command-line order (first match wins, as
+ * Duplicati). Throws ArgumentError for a filter without a pattern, a bad regex or group.
+ */
+export function toolFilters(argv: string[]): FilterList {
+  const rules = [];
+  for (const a of argv) {
+    const m = /^--(include|exclude)(?:=(.*))?$/is.exec(a);
+    if (!m) continue;
+    const kind = m[1].toLowerCase();
+    if (!m[2]) throw new ArgumentError(`--${kind} needs a pattern, e.g. --${kind}=*.txt`);
+    rules.push(...parseFilterExpression(m[2], kind === "include"));
+  }
+  return FilterList.fromArgs(rules);
 }
