@@ -21,6 +21,7 @@ import { runBackendTester } from "./src/tools/backend_tester.ts";
 import { notAvailable, PROGRAMS } from "./src/tools/programs.ts";
 import { runServerUtil } from "./src/tools/server_util.ts";
 import { runRecoveryTool } from "./src/tools/recovery_tool.ts";
+import { runUpdate } from "./src/tools/update.ts";
 
 type Runner = (argv: string[]) => Promise<number>;
 
@@ -37,6 +38,7 @@ const RUNNERS: Record<string, Runner> = {
       checkServerArgs: (args) => void parseServerArgs(args),
     }),
   "recovery-tool": runRecoveryTool,
+  update: (argv) => runUpdate(argv),
 };
 
 /** True when this version has the program (others answer "not available in this version yet"). */

@@ -80,7 +80,11 @@ function cmdLauncher(): string {
   ].join("\r\n");
 }
 
-async function zipFolder(folder: string, zip: string): Promise<void> {
+/**
+ * Zips `folder` (as its own top folder, links kept as links) into `zip` with the zip program.
+ * Throws when zip is missing or fails.
+ */
+export async function zipFolder(folder: string, zip: string): Promise<void> {
   await Deno.remove(zip).catch(() => {});
   let out: Deno.CommandOutput;
   try {

@@ -7,6 +7,7 @@ import { Icon } from "./components/Icon.tsx";
 import { Spinner, Toasts } from "./components/ui.tsx";
 import { PauseDialog } from "./components/PauseDialog.tsx";
 import { NotificationsPanel } from "./components/NotificationsPanel.tsx";
+import { UpdateBanner } from "./components/UpdateBanner.tsx";
 import { formatDate, phaseText, relativeTime } from "./lib/format.ts";
 import { SignIn } from "./pages/SignIn.tsx";
 import { Home } from "./pages/Home.tsx";
@@ -170,6 +171,7 @@ function Shell() {
           </div>
         </header>
         {bell && <NotificationsPanel onClose={() => setBell(false)} />}
+        <UpdateBanner />
         <main id="main" tabIndex={-1}>
           <Page />
         </main>

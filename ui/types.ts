@@ -63,6 +63,19 @@ export interface ServerState {
   LastEventID?: number;
   LastDataUpdateID?: number;
   LastNotificationUpdateID?: number;
+  /** A newer version found by the update check, or null. */
+  UpdatedVersion?: string | null;
+  /** Link to its release notes. */
+  ReleaseNotes?: string | null;
+  /** True when the newer version has been unpacked beside this folder (UpdateFolder). */
+  UpdateReady?: boolean;
+  UpdateFolder?: string | null;
+  UpdaterState?: "Waiting" | "Checking" | "Downloading" | "Disabled" | string;
+  /** 0..1 while downloading. */
+  UpdateDownloadProgress?: number;
+  LastUpdateCheck?: string | null;
+  UpdateError?: string | null;
+  UpdateCheckEnabled?: boolean;
 }
 
 export interface ProgressState {

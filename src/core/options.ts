@@ -1531,6 +1531,29 @@ export const OPTIONS: readonly OptionDef[] = [
     summary: "Wait between retries of a failed HTTP report.",
   },
 
+  // ------------------------------------------------------------------ updates
+  {
+    name: "update-url",
+    type: "string",
+    category: "advanced",
+    commands: ["update", "server"],
+    summary:
+      "Address of the signed version manifest that `duplicati update` and the server's daily check read.",
+    description:
+      'The address serves {"manifest": "<base64 JSON>", "signature": "<base64 Ed25519>"}; ' +
+      "only manifests signed with the key built into this program are accepted, and every " +
+      "download is checked against the size and SHA-256 the manifest gives.",
+  },
+  {
+    name: "disable-update-check",
+    type: "boolean",
+    default: "false",
+    category: "advanced",
+    commands: ["server"],
+    summary:
+      "Do not let the server look for a new version once a day (`duplicati update check` still works).",
+  },
+
   // ------------------------------------------------------------------ CLI whitelists
   {
     name: "allowed-backend-modules",

@@ -35,6 +35,10 @@ export interface ZipEntryInfo {
   crc32: number;
   /** Offset of the entry's local header. */
   offset: number;
+  /** "Version made by": the high byte is the host system (3 = Unix). Absent for written entries. */
+  madeBy?: number;
+  /** External file attributes; on Unix hosts the high 16 bits are the file mode. */
+  externalAttributes?: number;
 }
 
 const SIG_LOCAL = 0x04034b50;
@@ -610,6 +614,7 @@ export class ZipReader {
       if (p + 46 > cd.length || v.getUint32(p, true) !== SIG_CENTRAL) {
         throw this.#invalid(`bad central directory header #${i}`);
       }
+      const madeBy = v.getUint16(p + 4, true);
       const flags = v.getUint16(p + 8, true);
       const method = v.getUint16(p + 10, true);
       const crc = v.getUint32(p + 16, true);
@@ -618,6 +623,7 @@ export class ZipReader {
       const nlen = v.getUint16(p + 28, true);
       const xlen = v.getUint16(p + 30, true);
       const clen = v.getUint16(p + 32, true);
+      const externalAttributes = v.getUint32(p + 38, true);
       let offset: number = v.getUint32(p + 42, true);
       const recEnd = p + 46 + nlen + xlen + clen;
       if (recEnd > cd.length) throw this.#invalid(`central directory header #${i} overruns`);
@@ -652,6 +658,8 @@ export class ZipReader {
         uncompressedSize: usize,
         crc32: crc,
         offset,
+        madeBy,
+        externalAttributes,
       });
       p = recEnd;
     }

@@ -18,6 +18,7 @@ import { remoteOperationRoutes } from "./routes/remoteoperation.ts";
 import { filesystemRoutes } from "./routes/filesystem.ts";
 import { systemInfoRoutes } from "./routes/systeminfo.ts";
 import { commandlineRoutes } from "./routes/commandline.ts";
+import { updateRoutes } from "./routes/updates.ts";
 import { uiAssets } from "./ui_assets.ts";
 
 /** API paths that need no bearer token (they check their own credentials). */
@@ -124,6 +125,7 @@ export function createApp(ctx: ServerContext): Hono {
   filesystemRoutes(api, ctx);
   systemInfoRoutes(api, ctx);
   commandlineRoutes(api, ctx);
+  updateRoutes(api, ctx);
   api.all("*", () => {
     throw new HttpError(404, "No such API route", "NotFound");
   });

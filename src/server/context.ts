@@ -6,6 +6,7 @@ import type { LiveLog, ServerEvents } from "./events.ts";
 import type { Clock, Scheduler } from "./scheduler.ts";
 import type { CommandlineRuns } from "./commandline_runs.ts";
 import type { TemporaryBackups } from "./temporary_backups.ts";
+import type { UpdateChecker } from "./update_checker.ts";
 
 /** The server's parts. */
 export interface ServerContext {
@@ -18,6 +19,8 @@ export interface ServerContext {
   commandline: CommandlineRuns;
   /** Configurations made for one restore, kept in memory. */
   temporaries: TemporaryBackups;
+  /** The update check and download. */
+  updates: UpdateChecker;
   dataFolder: string;
   clock: Clock;
   /** Don't serve the web UI. */

@@ -21,6 +21,7 @@ import { checkTimeZone, type Clock, Scheduler } from "./scheduler.ts";
 import type { ServerConfig } from "./server_options.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { TemporaryBackups } from "./temporary_backups.ts";
+import { UpdateChecker } from "./update_checker.ts";
 
 /** A running server. */
 export interface ServerHandle {
@@ -47,6 +48,13 @@ export interface StartOptions {
   print?: (line: string) => void;
   /** How the Commandline page starts the command line tool. */
   commandlineLauncher?: (args: string[]) => string[];
+  /**
+   * Trusted update-manifest keys instead of the built-in ones. Code only (tests): no option or
+   * setting reaches it, so nobody can be talked into trusting another key.
+   */
+  updateKeys?: readonly string[];
+  /** The portable folder updates go beside (default: this program's folder). */
+  updateProgramFolder?: string;
 }
 
 /** The data folder for the server's options, without creating it. */
@@ -144,6 +152,15 @@ export function startServer(
       scheduler: undefined as unknown as Scheduler,
       commandline: new CommandlineRuns(opts.commandlineLauncher),
       temporaries: new TemporaryBackups(dataFolder),
+      updates: new UpdateChecker({
+        db: sdb,
+        events,
+        url: cfg.updateUrl,
+        disabled: cfg.disableUpdateCheck,
+        keys: opts.updateKeys,
+        programFolder: opts.updateProgramFolder,
+        clock,
+      }),
       dataFolder,
       clock,
       apiOnly: cfg.apiOnly,
@@ -197,6 +214,7 @@ export function startServer(
     ctx.port = http.addr.port;
     db.setSetting("last-webserver-port", String(ctx.port));
     if (opts.startScheduler ?? true) ctx.scheduler.start();
+    ctx.updates.start();
 
     const url = `http://localhost:${ctx.port}/`;
     let signinUrl: string | undefined;
@@ -222,6 +240,7 @@ export function startServer(
     const close = () => {
       closing ??= (async () => {
         ctx.scheduler.stop();
+        await ctx.updates.stop();
         await queue.close();
         await ctx.commandline.close();
         await http.shutdown();

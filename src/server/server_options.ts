@@ -97,6 +97,17 @@ export const SERVER_OPTIONS: readonly ServerOptionDef[] = [
     summary:
       'Answer each line on standard input with "pong"; the line "shutdown" stops the server.',
   },
+  {
+    name: "update-url",
+    kind: "string",
+    summary: "Address of the signed version manifest the daily update check reads.",
+  },
+  {
+    name: "disable-update-check",
+    kind: "boolean",
+    default: "false",
+    summary: "Do not look for a new version once a day.",
+  },
   { name: "help", kind: "boolean", summary: "Show these options." },
 ];
 
@@ -121,6 +132,10 @@ export interface ServerConfig {
   logFile?: string;
   logLevel: LogLevel;
   pingPong: boolean;
+  /** Address of the version manifest (--update-url), if given. */
+  updateUrl?: string;
+  /** --disable-update-check: no daily check. */
+  disableUpdateCheck: boolean;
   help: boolean;
 }
 
@@ -242,6 +257,8 @@ export function parseServerArgs(
     logFile: str("log-file"),
     logLevel,
     pingPong: bool("ping-pong-keepalive") ?? false,
+    updateUrl: str("update-url"),
+    disableUpdateCheck: bool("disable-update-check") ?? false,
     help: bool("help") ?? false,
   };
 }

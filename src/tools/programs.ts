@@ -31,6 +31,10 @@ export const PROGRAMS: readonly ProgramInfo[] = [
   { name: "backend-tester", summary: "Tests a storage destination." },
   { name: "aescrypt", summary: "Encrypts or decrypts a file (AESCrypt v2)." },
   {
+    name: "update",
+    summary: "Checks for a new version and downloads it beside this folder.",
+  },
+  {
     name: "service",
     summary: "Runs the server under a watchdog; installs it as a system service.",
   },

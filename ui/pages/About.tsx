@@ -1,7 +1,7 @@
 /** About: version, server and system information, loaded options and modules. */
 import { useEffect, useState } from "preact/hooks";
-import { errorText } from "../api.ts";
-import { loadSysinfo } from "../store.ts";
+import { errorText, post } from "../api.ts";
+import { loadSysinfo, refreshState, useApp } from "../store.ts";
 import type { SystemInfo } from "../types.ts";
 import { formatDate } from "../lib/format.ts";
 import { ErrorBox, Spinner } from "../components/ui.tsx";
@@ -73,6 +73,7 @@ export function About() {
           ))}
         </dl>
       </section>
+      <UpdatesCard />
       {mods.filter(([, l]) => l && l.length).map(([title, list]) => (
         <section class="card" key={title}>
           <h2 class="h3">{title}</h2>
@@ -88,5 +89,49 @@ export function About() {
         </section>
       ))}
     </div>
+  );
+}
+
+/** The update check: when it last ran, and a button that asks now. */
+function UpdatesCard() {
+  const s = useApp().server;
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState<{ text: string; error: boolean } | null>(null);
+  const check = async () => {
+    setBusy(true);
+    setMsg(null);
+    try {
+      const r = await post<{ UpdatedVersion: string | null }>("/updates/check");
+      setMsg({
+        text: r.UpdatedVersion
+          ? `Version ${r.UpdatedVersion} is available.`
+          : "This is the newest version.",
+        error: false,
+      });
+      await refreshState();
+    } catch (e) {
+      setMsg({ text: errorText(e), error: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card">
+      <h2 class="h3">Updates</h2>
+      <p class="small muted">
+        {s?.UpdaterState === "Disabled"
+          ? "No update address is set (start the server with --update-url=<address>)."
+          : s?.UpdateCheckEnabled
+          ? "The server looks for a new version once a day."
+          : "The daily check is off (--disable-update-check)."}
+        {s?.LastUpdateCheck ? ` Last check: ${formatDate(s.LastUpdateCheck)}.` : ""}
+      </p>
+      <p>
+        <button type="button" class="btn" disabled={busy} onClick={() => void check()}>
+          {busy ? "Checking..." : "Check for updates"}
+        </button>
+      </p>
+      {msg && <p class={msg.error ? "alert error" : "alert ok"} role="status">{msg.text}</p>}
+    </section>
   );
 }

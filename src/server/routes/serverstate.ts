@@ -39,10 +39,7 @@ export function serverStatus(ctx: ServerContext): Record<string, unknown> {
     LastEventID: ctx.events.lastEventId,
     LastDataUpdateID: ctx.events.lastDataUpdateId,
     LastNotificationUpdateID: ctx.events.lastNotificationUpdateId,
-    UpdatedVersion: null,
-    UpdateReady: false,
-    UpdateDownloadProgress: 0,
-    UpdaterState: "Waiting",
+    ...ctx.updates.state,
   };
 }
 
