@@ -18,6 +18,7 @@ Deno.test("duplicati --help lists every program; --version prints the version", 
       "backend-tester",
       "aescrypt",
       "service",
+      "update",
     ]
   ) {
     assert.match(h.out, new RegExp(`^  ${name} `, "m"), name);
