@@ -85,6 +85,18 @@ function Shell() {
   const [pause, setPause] = useState(false);
   const [bell, setBell] = useState(false);
   useEffect(() => setMenu(false), [route.path]);
+  // The phone menu: Escape closes it and gives the focus back to the menu button.
+  useEffect(() => {
+    if (!menu) return;
+    document.querySelector<HTMLElement>(".sidebar nav a")?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setMenu(false);
+      document.querySelector<HTMLElement>(".menu-btn")?.focus();
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [menu]);
 
   const paused = app.server?.ProgramState === "Paused";
   const top = "/" + (route.parts[0] ?? "");
@@ -112,6 +124,7 @@ function Shell() {
               href={`#${n.path}`}
               class={top === n.path ? "active" : ""}
               aria-current={top === n.path ? "page" : undefined}
+              onClick={() => setMenu(false)}
             >
               <Icon name={n.icon} />
               {n.label}
@@ -124,6 +137,7 @@ function Shell() {
           Sign out
         </button>
       </aside>
+      {menu && <div class="menu-backdrop" aria-hidden="true" onClick={() => setMenu(false)} />}
       <div class="main-col">
         <header class="topbar">
           <button
@@ -226,14 +240,17 @@ function Page() {
     case undefined:
       return <Home />;
     case "add":
-      return <BackupWizard id={null} />;
+      // Keys: a page for another backup (or a new one) starts afresh, not with the last state.
+      return <BackupWizard key="add" id={null} />;
     case "backup":
       if (!b) break;
-      if (c === "edit") return <BackupWizard id={b} step={Number(r.query.get("step") ?? 0)} />;
-      if (c === "log") return <BackupLog id={b} />;
-      return <BackupDetail id={b} />;
+      if (c === "edit") {
+        return <BackupWizard key={`edit-${b}`} id={b} step={Number(r.query.get("step") ?? 0)} />;
+      }
+      if (c === "log") return <BackupLog key={b} id={b} />;
+      return <BackupDetail key={b} id={b} />;
     case "restore":
-      if (b) return <RestoreWizard id={b} />;
+      if (b) return <RestoreWizard key={`${b}@${r.query.get("version") ?? ""}`} id={b} />;
       return <RestoreStart />;
     case "logs":
       return <ServerLog />;

@@ -1,5 +1,6 @@
 /** Remote volume bookkeeping: what was uploaded, in which state, with which size and hash. */
 import type { LocalDatabase } from "./local_database.ts";
+import { VolumeState } from "./schema.ts";
 
 /** One row of Remotevolume. */
 export interface VolumeRow {
@@ -81,4 +82,14 @@ export function allVolumeNames(db: LocalDatabase): Set<string> {
 
 export function volumeById(db: LocalDatabase, id: number): VolumeRow | undefined {
   return db.get<VolumeRow>("SELECT * FROM Remotevolume WHERE ID=?", id);
+}
+
+/** Bytes and count of the volumes that are at the destination (uploaded or verified). */
+export function storedVolumeTotals(db: LocalDatabase): { size: number; count: number } {
+  const r = db.get<{ size: number | null; count: number }>(
+    "SELECT SUM(Size) AS size, COUNT(*) AS count FROM Remotevolume WHERE State IN (?, ?)",
+    VolumeState.Uploaded,
+    VolumeState.Verified,
+  );
+  return { size: Number(r?.size ?? 0), count: Number(r?.count ?? 0) };
 }

@@ -9,21 +9,46 @@ import type { RestoreResult } from "../engine/restore.ts";
 import type { SkipReason } from "../engine/operation_hooks.ts";
 import { LocalDatabase } from "../db/local_database.ts";
 import { completedFilesets, filesetTotals } from "../db/filesets.ts";
+import { storedVolumeTotals } from "../db/volumes.ts";
 import type { BackupRecord } from "./database.ts";
 import type { TaskInfo } from "./task_queue.ts";
 import type { RunnerHost } from "./runner.ts";
 
 /** Versions and their size from the local database (empty when there is none yet). */
-function localStats(dbPath: string): { versions: number; lastSize: number; lastFiles: number } {
-  if (!existsSync(dbPath)) return { versions: 0, lastSize: 0, lastFiles: 0 };
+interface LocalStats {
+  versions: number;
+  lastSize: number;
+  lastFiles: number;
+  /** Bytes and count of the backup's files at the destination. */
+  targetSize: number;
+  targetFiles: number;
+}
+
+const NO_STATS: LocalStats = {
+  versions: 0,
+  lastSize: 0,
+  lastFiles: 0,
+  targetSize: 0,
+  targetFiles: 0,
+};
+
+function localStats(dbPath: string): LocalStats {
+  if (!existsSync(dbPath)) return NO_STATS;
   let db: LocalDatabase | undefined;
   try {
     db = LocalDatabase.open(dbPath, { create: false });
     const sets = completedFilesets(db);
     const t = sets.length ? filesetTotals(db, sets[0].ID) : { files: 0, size: 0 };
-    return { versions: sets.length, lastSize: t.size, lastFiles: t.files };
+    const stored = storedVolumeTotals(db);
+    return {
+      versions: sets.length,
+      lastSize: t.size,
+      lastFiles: t.files,
+      targetSize: stored.size,
+      targetFiles: stored.count,
+    };
   } catch {
-    return { versions: 0, lastSize: 0, lastFiles: 0 };
+    return NO_STATS;
   } finally {
     db?.close();
   }
@@ -85,6 +110,8 @@ export function recordOutcome(
       BackupListCount: String(stats.versions),
       TargetFilesetsCount: String(stats.versions),
       LastBackupSize: String(stats.lastSize),
+      TargetFilesSize: String(stats.targetSize),
+      TargetFilesCount: String(stats.targetFiles),
     });
   }
   if (operation === "Restore" && info.Status === "Completed" && result?.Skipped === undefined) {

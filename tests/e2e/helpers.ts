@@ -129,14 +129,34 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page screenshot as an artifact. */
-export async function shot(page: Page, name: string): Promise<void> {
+/** Saves a full-page screenshot as an artifact; returns the file's path. */
+export async function shot(page: Page, name: string): Promise<string> {
   await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({
-    path: join(ARTIFACTS, `${name}.png`),
-    fullPage: true,
-    animations: "disabled",
-  });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true, animations: "disabled" });
+  return path;
+}
+
+/** Throws unless every path is a non-empty PNG file. */
+export async function assertPngs(paths: string[]): Promise<void> {
+  const magic = [0x89, 0x50, 0x4e, 0x47];
+  for (const p of paths) {
+    const bytes = await Deno.readFile(p);
+    if (bytes.length < 100 || magic.some((b, i) => bytes[i] !== b)) {
+      throw new Error(`${p} is not a PNG screenshot (${bytes.length} bytes)`);
+    }
+  }
+}
+
+/** Throws when the page is wider than the window (content that makes the page scroll sideways). */
+export async function assertNoSideScroll(page: Page, what: string): Promise<void> {
+  const [scroll, client] = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    document.documentElement.clientWidth,
+  ]);
+  if (scroll > client + 1) {
+    throw new Error(`${what}: the page is ${scroll}px wide in a ${client}px window`);
+  }
 }
 
 /** Signs in over the API (for checks the test makes beside the browser). */

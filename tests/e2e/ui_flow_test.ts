@@ -11,6 +11,8 @@ import type { Page } from "playwright-core";
 import {
   apiGet,
   apiToken,
+  assertNoSideScroll,
+  assertPngs,
   findFiles,
   launchBrowser,
   randomFiles,
@@ -28,6 +30,36 @@ const NAME = "E2E documents";
 async function wizardContinue(page: Page, heading: string) {
   await page.getByRole("button", { name: "Continue" }).click();
   await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+}
+
+/**
+ * On the restore wizard's first page (two versions listed): finds one file by searching, restores
+ * it into `target` and checks that its bytes equal `original`'s.
+ */
+async function restoreOneFile(
+  page: Page,
+  original: string,
+  target: string,
+  onSelected?: () => Promise<void>,
+) {
+  const name = original.split("/").pop()!;
+  const versions = page.getByRole("radiogroup", { name: "Versions" });
+  await versions.waitFor();
+  assert.equal(await versions.getByRole("radio").count(), 2, "both versions on the timeline");
+  await page.getByRole("searchbox", { name: "Search files" }).fill(name);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("list", { name: "Search results" }).getByText(name).click();
+  await page.getByText("1 selected").waitFor();
+  await onSelected?.();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.locator("#r-path").fill(target);
+  await page.getByRole("button", { name: /^Restore 1 item/ }).click();
+  await page.getByRole("heading", { name: "Restore completed" }).waitFor({ timeout: 120_000 });
+  const summary = page.getByRole("status").filter({ hasText: "Restore completed" });
+  assert.match(await summary.innerText(), /Files restored\s+1\b/);
+  const found = await findFiles(target, name);
+  assert.equal(found.length, 1, `${name} restored once under ${target}: ${found}`);
+  assert.deepEqual(await Deno.readFile(found[0]), await Deno.readFile(original), name);
 }
 
 Deno.test({
@@ -49,6 +81,8 @@ Deno.test({
     const server = await startServer(password);
     const browser = await launchBrowser();
     const errors: string[] = [];
+    const shots: string[] = [];
+    const snap = async (page: Page, name: string) => void shots.push(await shot(page, name));
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       page.setDefaultTimeout(30_000);
@@ -59,14 +93,14 @@ Deno.test({
       await page.locator("#password").fill("not the password");
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("alert").filter({ hasText: "Wrong password" }).waitFor();
-      await shot(page, "01-sign-in");
+      await snap(page, "01-sign-in");
       // The keyboard alone signs in: the field has the focus, Enter submits.
       await page.locator("#password").fill("");
       await page.keyboard.type(password);
       await page.keyboard.press("Enter");
       await page.getByRole("heading", { name: "My backups" }).waitFor();
       await page.getByText("No backups yet.").waitFor();
-      await shot(page, "02-home-empty");
+      await snap(page, "02-home-empty");
 
       // --- The wizard, step 1: name and a generated passphrase (strength shown).
       await page.getByRole("link", { name: "Add backup" }).click();
@@ -79,7 +113,7 @@ Deno.test({
       assert.equal(pass.length, 32);
       assert.equal(await page.locator("#b-pass2").inputValue(), pass);
       await page.getByText("Strong", { exact: true }).waitFor();
-      await shot(page, "03-wizard-general");
+      await snap(page, "03-wizard-general");
 
       // Step 2: a local folder that does not exist yet; "Test connection" offers to create it.
       await wizardContinue(page, "Destination");
@@ -89,7 +123,7 @@ Deno.test({
       await page.getByRole("button", { name: "Create it" }).click();
       await page.getByText("Connection worked.").waitFor();
       assert.ok((await Deno.stat(dest)).isDirectory, "the destination folder was created");
-      await shot(page, "04-wizard-destination");
+      await snap(page, "04-wizard-destination");
 
       // Step 3: the source folder typed in, a filter, the tree of the computer.
       await wizardContinue(page, "Source data");
@@ -99,7 +133,7 @@ Deno.test({
       await page.getByRole("list", { name: "Selected sources" }).getByText(src + "/").waitFor();
       await page.getByRole("button", { name: "Add filter" }).click();
       await page.getByLabel("Filter 1 expression").fill("*.tmp");
-      await shot(page, "05-wizard-source");
+      await snap(page, "05-wizard-source");
 
       // Step 4: schedule (on by default, every day).
       await wizardContinue(page, "Schedule");
@@ -107,7 +141,7 @@ Deno.test({
         await page.getByRole("switch", { name: "Automatically run backups" }).isChecked(),
         true,
       );
-      await shot(page, "06-wizard-schedule");
+      await snap(page, "06-wizard-schedule");
 
       // Step 5: options, with an advanced option picked from the registry (its help is shown).
       await wizardContinue(page, "Options");
@@ -115,7 +149,7 @@ Deno.test({
       await page.getByRole("list", { name: "Matching options" }).getByRole("button").first()
         .click();
       await page.locator("#opt-0").fill("4MB");
-      await shot(page, "07-wizard-options");
+      await snap(page, "07-wizard-options");
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.getByRole("heading", { name: "My backups" }).waitFor();
 
@@ -126,7 +160,7 @@ Deno.test({
       const card = page.getByRole("article", { name: NAME });
       await card.waitFor();
       await card.getByText("Never run").waitFor();
-      await shot(page, "08-home-before-run");
+      await snap(page, "08-home-before-run");
 
       // --- Pause the server, queue a run (it waits), resume, and watch the progress to the end.
       await page.getByRole("button", { name: "Pause" }).click();
@@ -136,19 +170,19 @@ Deno.test({
       await page.getByRole("button", { name: "Resume" }).waitFor();
       await card.getByRole("button", { name: "Run now" }).click();
       await card.getByText("Waiting in queue").waitFor();
-      await shot(page, "09-home-paused-queued");
+      await snap(page, "09-home-paused-queued");
       await page.getByRole("button", { name: "Resume" }).click();
       await card.locator(".task-progress").waitFor();
       await card.getByRole("progressbar").waitFor();
-      await shot(page, "10-home-running");
+      await snap(page, "10-home-running");
       await card.getByText("1 version").waitFor({ timeout: 180_000 });
       await card.locator(".badge.status.ok").waitFor();
-      await shot(page, "11-home-after-run");
+      await snap(page, "11-home-after-run");
 
       // --- The backup's page: facts and the size/file-count chart.
       await card.getByRole("link", { name: NAME }).click();
       await page.getByRole("img", { name: /Backup size and file count for 1 versions/ }).waitFor();
-      await shot(page, "12-backup-detail");
+      await snap(page, "12-backup-detail");
 
       // --- Restore one file by browsing and one by searching, into another folder.
       await page.getByRole("button", { name: "Restore" }).first().click();
@@ -161,16 +195,16 @@ Deno.test({
       const hits = page.getByRole("list", { name: "Search results" });
       await hits.getByText(/file-3\.bin$/).click();
       await page.getByText("2 selected").waitFor();
-      await shot(page, "13-restore-select");
+      await snap(page, "13-restore-select");
       await page.getByRole("button", { name: "Continue" }).click();
       await page.locator("#r-path").fill(target);
       await page.getByLabel("Overwrite it").check();
-      await shot(page, "14-restore-options");
+      await snap(page, "14-restore-options");
       await page.getByRole("button", { name: /^Restore 2 items/ }).click();
       await page.getByRole("heading", { name: "Restore completed" }).waitFor({ timeout: 120_000 });
       const summary = page.getByRole("status").filter({ hasText: "Restore completed" });
       assert.match(await summary.innerText(), /Files restored\s+2\b/);
-      await shot(page, "15-restore-completed");
+      await snap(page, "15-restore-completed");
       for (const original of [files[0], files[3]]) {
         const name = original.split("/").pop()!;
         const found = await findFiles(target, name);
@@ -187,7 +221,7 @@ Deno.test({
       await page.locator("#s-unit").selectOption("h");
       await page.getByRole("switch", { name: "Saturday" }).uncheck({ force: true });
       await page.getByRole("switch", { name: "Sunday" }).uncheck({ force: true });
-      await shot(page, "16-edit-schedule");
+      await snap(page, "16-edit-schedule");
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.getByRole("heading", { name: "My backups" }).waitFor();
       const edited = await apiGet<{ Schedule: BackupItem["Schedule"] }>(
@@ -211,7 +245,14 @@ Deno.test({
       await card.getByText("2 versions").waitFor({ timeout: 180_000 });
       await card.getByRole("link", { name: NAME }).click();
       await page.getByRole("img", { name: /Backup size and file count for 2 versions/ }).waitFor();
-      await shot(page, "16b-backup-detail-two-versions");
+      await snap(page, "16b-backup-detail-two-versions");
+      // Each point of the chart leads to a restore from that version (1 = the first run).
+      await page.getByRole("link", { name: /^Restore from Version 1:/ }).click();
+      const v1 = page.getByRole("radiogroup", { name: "Versions" })
+        .getByRole("radio", { name: /^Version 1,/ });
+      await v1.waitFor();
+      assert.equal(await v1.isChecked(), true, "the chart's version is the one picked");
+      await snap(page, "16c-restore-timeline");
       await page.getByRole("link", { name: "Home" }).click();
 
       // --- Export the configuration from the card's menu (plain JSON, without the passphrase).
@@ -227,6 +268,74 @@ Deno.test({
       assert.ok(!JSON.stringify(exported).includes(pass), "the passphrase is not exported");
       await exportDialog.getByRole("button", { name: "Close" }).first().click();
 
+      // --- Export again, encrypted and with the passphrase: the file to restore from below.
+      await card.getByText("More").click();
+      await card.getByRole("menuitem", { name: "Export configuration" }).click();
+      await exportDialog.getByLabel("Include passphrase and credentials").check();
+      await exportDialog.locator("#export-pass").fill("file secret");
+      const download2 = page.waitForEvent("download");
+      await exportDialog.getByRole("button", { name: "Export" }).click();
+      const configFile = join(work, "exported-config.json.aes");
+      await (await download2).saveAs(configFile);
+      const head = new TextDecoder().decode((await Deno.readFile(configFile)).subarray(0, 3));
+      assert.equal(head, "AES", "the exported file is AES Crypt encrypted");
+      await exportDialog.getByRole("button", { name: "Close" }).first().click();
+
+      // --- Restore straight from the destination's URL, without the configuration. A wrong
+      // passphrase is reported, and "Back" returns to the filled-in form.
+      await page.goto(`${server.url}/#/restore`);
+      await page.getByText("Backup files at a destination").click();
+      await page.locator("#d-kind").selectOption("custom");
+      await page.locator("#d-url").fill(`file://${dest}`);
+      await page.locator("#d-pass").fill("not the passphrase");
+      await snap(page, "24-restore-direct-form");
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.getByRole("alert").filter({ hasText: /passphrase is wrong/ }).waitFor();
+      await page.getByRole("button", { name: "Back" }).click();
+      assert.equal(await page.locator("#d-url").inputValue(), `file://${dest}`);
+      await page.locator("#d-pass").fill(pass);
+      await page.getByRole("button", { name: "Continue" }).click();
+      await restoreOneFile(
+        page,
+        files[2],
+        join(work, "restored-direct"),
+        () => snap(page, "25-restore-direct-select"),
+      );
+      await snap(page, "26-restore-direct-completed");
+
+      // --- Restore from the exported, encrypted configuration file.
+      await page.goto(`${server.url}/#/restore`);
+      await page.getByText("An exported configuration").click();
+      await page.locator("#c-file").setInputFiles(configFile);
+      await page.locator("#c-pass").fill("file secret");
+      await snap(page, "27-restore-config-form");
+      await page.getByRole("button", { name: "Continue" }).click();
+      await restoreOneFile(page, join(src, "added-later.bin"), join(work, "restored-config"));
+
+      // --- Keyboard: the first Tab reaches "Skip to content" (drawn with a focus ring), which
+      // moves the focus to the page's content.
+      await page.goto(`${server.url}/#/`);
+      await page.reload(); // a fresh page: the Tab order starts at the top
+      await card.waitFor();
+      await page.keyboard.press("Tab");
+      const focused = () =>
+        page.evaluate(() => {
+          const e = document.activeElement as HTMLElement;
+          return {
+            text: e.textContent ?? "",
+            id: e.id,
+            outline: getComputedStyle(e).outlineStyle,
+            inMain: !!document.getElementById("main")?.contains(e),
+          };
+        });
+      const skip = await focused();
+      assert.equal(skip.text, "Skip to content");
+      assert.equal(skip.outline, "solid", "the focused element has a visible ring");
+      await page.keyboard.press("Enter");
+      assert.equal((await focused()).id, "main");
+      await page.keyboard.press("Tab");
+      assert.ok((await focused()).inMain, "Tab after the skip link stays in the content");
+
       // --- The other pages, and the text of a file name with markup shown as text.
       for (
         const [hash, name, heading] of [
@@ -239,8 +348,13 @@ Deno.test({
       ) {
         await page.goto(`${server.url}/#${hash}`);
         await page.getByRole("heading", { name: heading, exact: true }).waitFor();
-        await shot(page, name);
+        await snap(page, name);
       }
+      // The live server log shows what the server logs while it is open.
+      await page.goto(`${server.url}/#/logs`);
+      await page.getByRole("tab", { name: "Live" }).click();
+      await page.getByText(/Backup task \d+ Completed/).first().waitFor();
+      await snap(page, "18b-server-log-live");
       await page.goto(`${server.url}/#/restore/${id}`);
       await page.getByRole("searchbox", { name: "Search files" }).fill("notes");
       await page.getByRole("button", { name: "Search" }).click();
@@ -251,15 +365,51 @@ Deno.test({
         "no markup from data reaches the page",
       );
 
-      // --- Phone width.
+      // --- Phone width: nothing scrolls sideways; the closed menu is out of sight and out of the
+      // tab order; Escape closes it.
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(`${server.url}/#/`);
       await card.waitFor();
-      await shot(page, "22-phone-home");
+      await assertNoSideScroll(page, "home");
+      await snap(page, "22-phone-home");
+      const settingsLink = page.getByRole("link", { name: "Settings" });
+      assert.equal(await settingsLink.isVisible(), false, "the closed menu is hidden");
+      await page.reload();
+      await card.waitFor();
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Tab");
+      assert.equal((await focused()).text, "", "after the skip link comes the menu button");
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.getAttribute("aria-label")),
+        "Menu",
+      );
+      await page.keyboard.press("Enter");
+      await settingsLink.waitFor();
+      await page.keyboard.press("Escape");
+      await settingsLink.waitFor({ state: "hidden" });
       await page.getByRole("button", { name: "Menu" }).click();
       await page.getByRole("link", { name: "Add backup" }).click();
       await page.getByRole("heading", { name: "General backup settings" }).waitFor();
-      await shot(page, "23-phone-wizard");
+      await assertNoSideScroll(page, "new backup wizard");
+      await snap(page, "23-phone-wizard");
+      await page.goto(`${server.url}/#/backup/${id}/edit`);
+      for (
+        const [i, step] of ["General", "Destination", "Source data", "Schedule", "Options"]
+          .entries()
+      ) {
+        await page.locator(".stepper").getByRole("button", { name: step, exact: true }).click();
+        await page.getByRole("heading", { name: new RegExp(`^Edit ".*": ${step}`) }).waitFor();
+        await assertNoSideScroll(page, `wizard step ${step}`);
+        await snap(page, `23${"abcde"[i]}-phone-wizard-${step.replace(" ", "-").toLowerCase()}`);
+      }
+      await page.goto(`${server.url}/#/backup/${id}`);
+      await page.getByRole("img", { name: /Backup size and file count/ }).waitFor();
+      await assertNoSideScroll(page, "backup page");
+      await snap(page, "23f-phone-backup-detail");
+      await page.goto(`${server.url}/#/restore/${id}`);
+      await page.getByRole("radiogroup", { name: "Versions" }).waitFor();
+      await assertNoSideScroll(page, "restore wizard");
+      await snap(page, "23g-phone-restore");
       await page.setViewportSize({ width: 1280, height: 900 });
 
       // --- Delete the backup (configuration and local database; the backup files stay).
@@ -280,6 +430,8 @@ Deno.test({
       await page.locator("#password").waitFor();
       assert.equal(await page.getByRole("heading", { name: "My backups" }).count(), 0);
       assert.deepEqual(errors, [], "no script errors in the page");
+      await assertPngs(shots);
+      assert.equal(shots.length, 37, `every screenshot was written: ${shots.join(", ")}`);
     } catch (e) {
       console.error(server.output());
       for (const ctx of browser.contexts()) {

@@ -46,6 +46,11 @@ Deno.test("a real backup through the API to a local folder, browsing its version
       const b = (await client.get(`/api/v1/backup/${id}`)).body.Backup;
       assert.equal(b.Metadata.BackupListCount, "1");
       assert.equal(b.Metadata.SourceFilesCount, "3");
+      // What the destination holds: the sum of the uploaded files' sizes.
+      const remote = [...Deno.readDirSync(dst)].filter((e) => e.name.startsWith("duplicati-"));
+      const remoteBytes = remote.reduce((n, e) => n + Deno.statSync(`${dst}/${e.name}`).size, 0);
+      assert.equal(b.Metadata.TargetFilesSize, String(remoteBytes));
+      assert.equal(b.Metadata.TargetFilesCount, String(remote.length));
       assert.ok(b.Metadata.LastBackupDate);
       assert.equal(b.DBPathExists, true);
 

@@ -153,3 +153,9 @@ Deno.test("a new backup's default time that has passed today moves to tomorrow",
     "an existing schedule is shown as stored",
   );
 });
+
+Deno.test("a schedule without allowed days runs on every day", () => {
+  const d = draftFrom({ ...loaded, Schedule: { ...loaded.Schedule!, AllowedDays: [] } }, false);
+  assert.deepEqual(d.days, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+  assert.deepEqual(stepErrors(d, 3), []);
+});

@@ -9,6 +9,8 @@ import {
 } from "../../ui/lib/format.ts";
 import { generatePassphrase, passphraseStrength } from "../../ui/lib/passphrase.ts";
 import { resultSummary } from "../../ui/components/LogTable.tsx";
+import { niceBytes, niceMax } from "../../ui/components/SizeChart.tsx";
+import { versionDelta } from "../../ui/pages/RestoreWizard.tsx";
 import {
   formatRepeat,
   joinLocal,
@@ -193,4 +195,21 @@ Deno.test("log rows with an operation result get a readable summary", () => {
   assert.deepEqual(s?.facts, ["examined 120", "added 3", "took 1m 5s", "2 warnings"]);
   assert.equal(resultSummary("plain text")?.title, undefined);
   assert.equal(resultSummary(JSON.stringify({ other: 1 })), null);
+});
+
+Deno.test("chart axis maxima are round numbers at or above the data", () => {
+  assert.equal(niceMax(7), 8);
+  assert.equal(niceMax(0), 1);
+  assert.equal(niceBytes(1.15 * 1024 * 1024), 1.2 * 1024 * 1024);
+  assert.equal(niceBytes(300), 300);
+  assert.equal(niceBytes(0), 1024);
+});
+
+Deno.test("the restore timeline tells what changed from the older version", () => {
+  const older = { Version: 1, Time: "2026-01-01T00:00:00Z", FileCount: 5, FileSizes: 1000 };
+  const newer = { Version: 0, Time: "2026-01-02T00:00:00Z", FileCount: 7, FileSizes: 3048 };
+  assert.equal(versionDelta(newer, older), "+2 files, +2.00 KB");
+  assert.equal(versionDelta(older, newer), "-2 files, -2.00 KB");
+  assert.equal(versionDelta(newer, newer), "same size and file count");
+  assert.equal(versionDelta(newer, undefined), "");
 });

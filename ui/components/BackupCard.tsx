@@ -135,9 +135,31 @@ export function BackupCard(props: { item: BackupAndSchedule }) {
           >
             <Icon name="edit" /> Edit
           </button>
-          <details class="menu">
+          <details
+            class="menu"
+            // The menu closes when an item is chosen, on Escape, and when the focus moves elsewhere.
+            onKeyDown={(e) => {
+              const d = e.currentTarget as HTMLDetailsElement;
+              if (e.key === "Escape" && d.open) {
+                d.open = false;
+                d.querySelector("summary")?.focus();
+              }
+            }}
+            onFocusOut={(e) => {
+              const d = e.currentTarget as HTMLDetailsElement;
+              const to = e.relatedTarget as Node | null;
+              if (to && !d.contains(to)) d.open = false;
+            }}
+          >
             <summary class="btn" aria-label={`More actions for ${b.Name}`}>More</summary>
-            <div class="menu-list" role="menu">
+            <div
+              class="menu-list"
+              role="menu"
+              onClick={(e) => {
+                const d = (e.currentTarget as HTMLElement).closest("details");
+                if (d) d.open = false;
+              }}
+            >
               <a role="menuitem" href={`#/backup/${b.ID}`}>Versions and size</a>
               <a role="menuitem" href={`#/backup/${b.ID}/log`}>Show log</a>
               <button type="button" role="menuitem" onClick={() => setDialog("export")}>

@@ -17,6 +17,7 @@ const PATHS: Record<string, string> = {
   folder: "M3 6a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z",
   file: "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6",
   chevron: "M9 6l6 6-6 6",
+  back: "M15 6l-6 6 6 6",
   check: "M5 12l5 5L20 7",
   x: "M6 6l12 12M18 6L6 18",
   eye: "M1 12s4-8 11-8 11 8 11 8-4 8-11 8S1 12 1 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z",

@@ -2,6 +2,7 @@
  * SVG chart of a backup across its versions: total size (area, left axis) and file count (line,
  * right axis), oldest version left. A table with the same numbers follows for screen readers.
  */
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Fileset } from "../types.ts";
 import { formatDate, formatSize, parseApiDate } from "../lib/format.ts";
 
@@ -13,20 +14,60 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
+/** Round-ish axis maximum for a byte count, in binary units (1.5 MB, not 1.43 MB). */
+export function niceBytes(v: number): number {
+  if (v <= 0) return 1024;
+  let unit = 1;
+  while (v / unit >= 1000) unit *= 1024;
+  return niceMax(v / unit) * unit;
+}
+
+/**
+ * The width of an element in CSS pixels, following resizes, so an SVG can be drawn at its real
+ * size (text stays readable at phone width instead of being scaled down with the drawing).
+ */
+function useWidth(fallback: number) {
+  const ref = useRef<HTMLElement>(null);
+  const [w, setW] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => {
+      const cw = Math.round(el.clientWidth);
+      if (cw > 0) setW(cw);
+    };
+    measure();
+    if (typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, w] as const;
+}
+
+/**
+ * The chart. With `versionHref`, each version's point is a link (keyboard reachable), e.g. to
+ * restore from that version.
+ */
 export function SizeChart(
-  props: { filesets: Fileset[]; selected?: number; onSelect?: (version: number) => void },
+  props: {
+    filesets: Fileset[];
+    selected?: number;
+    versionHref?: (version: number) => string;
+  },
 ) {
+  const [ref, width] = useWidth(640);
   const pts = props.filesets
     .map((f) => ({ f, t: parseApiDate(f.Time)?.getTime() ?? 0 }))
     .sort((a, b) => a.t - b.t);
   if (pts.length === 0) return <p class="muted">No versions yet.</p>;
-  const W = 640;
-  const H = 220;
+  const W = Math.max(260, width);
+  const H = W < 480 ? 180 : 220;
   const L = 64;
-  const R = 56;
+  const R = 44;
   const T = 12;
   const B = 34;
-  const maxSize = niceMax(Math.max(...pts.map((p) => p.f.FileSizes ?? 0)));
+  const maxSize = niceBytes(Math.max(...pts.map((p) => p.f.FileSizes ?? 0)));
   const maxCount = niceMax(Math.max(...pts.map((p) => p.f.FileCount ?? 0)));
   const t0 = pts[0].t;
   const t1 = pts[pts.length - 1].t;
@@ -47,8 +88,14 @@ export function SizeChart(
       ? new Date(t).toLocaleTimeString(undefined, { timeStyle: "short" })
       : new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title">
+    <figure class="chart" ref={ref}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        width={W}
+        height={H}
+        role="img"
+        aria-labelledby="chart-title"
+      >
         <title id="chart-title">
           Backup size and file count for {pts.length} versions, from {formatDate(t0)} to{" "}
           {formatDate(t1)}
@@ -67,29 +114,43 @@ export function SizeChart(
         <path class="size-area" d={area} />
         <polyline class="size-line" points={sizeLine.join(" ")} />
         <polyline class="count-line" points={countLine} />
-        {pts.map((p, i) => (
-          <g key={p.f.Version}>
-            <rect
-              class="pt-count"
-              x={x(i) - 3}
-              y={yCount(p.f.FileCount ?? 0) - 3}
-              width={6}
-              height={6}
-            />
+        {pts.map((p, i) => {
+          const label = `Version ${p.f.Version}: ${formatDate(p.t)}, ${
+            formatSize(p.f.FileSizes ?? 0)
+          }, ${(p.f.FileCount ?? 0).toLocaleString()} files`;
+          const dot = (
             <circle
               class={props.selected === p.f.Version ? "pt selected" : "pt"}
               cx={x(i)}
               cy={ySize(p.f.FileSizes ?? 0)}
-              r={props.selected === p.f.Version ? 6 : 4}
-              onClick={() => props.onSelect?.(p.f.Version)}
+              r={props.selected === p.f.Version ? 6 : 4.5}
             >
-              <title>
-                Version {p.f.Version}: {formatDate(p.t)}, {formatSize(p.f.FileSizes ?? 0)},{" "}
-                {(p.f.FileCount ?? 0).toLocaleString()} files
-              </title>
+              <title>{label}</title>
             </circle>
-          </g>
-        ))}
+          );
+          return (
+            <g key={p.f.Version}>
+              <rect
+                class="pt-count"
+                x={x(i) - 3}
+                y={yCount(p.f.FileCount ?? 0) - 3}
+                width={6}
+                height={6}
+              />
+              {props.versionHref
+                ? (
+                  <a
+                    class="pt-link"
+                    href={props.versionHref(p.f.Version)}
+                    aria-label={`Restore from ${label}`}
+                  >
+                    {dot}
+                  </a>
+                )
+                : dot}
+            </g>
+          );
+        })}
         <text class="axis" x={L} y={H - 10}>{short(t0)}</text>
         {pts.length > 1 && (
           <text class="axis" x={W - R} y={H - 10} text-anchor="end">{short(t1)}</text>
@@ -99,6 +160,9 @@ export function SizeChart(
         <span class="key size"></span> Size of the source files <span class="key count"></span>{" "}
         Number of files
       </figcaption>
+      {props.versionHref && (
+        <p class="muted small chart-hint">Select a point to restore files from that version.</p>
+      )}
       <details class="small">
         <summary>Show as table</summary>
         <table class="table">

@@ -97,7 +97,14 @@ export function BackupDetail(props: { id: string }) {
       <section class="card">
         <h2 class="h3">Size and files across versions</h2>
         <ErrorBox error={err} />
-        {filesets ? <SizeChart filesets={filesets} /> : !err && <Spinner />}
+        {filesets
+          ? (
+            <SizeChart
+              filesets={filesets}
+              versionHref={(v) => `#/restore/${b.ID}?version=${v}`}
+            />
+          )
+          : !err && <Spinner />}
       </section>
       <section class="card">
         <h2 class="h3">More</h2>

@@ -26,8 +26,12 @@ async function temporaryBackup(backup: Record<string, unknown>): Promise<string>
   return id;
 }
 
+/** The way chosen last, so "Back" from a failed direct restore lands on the same form. */
+let lastMode: Mode = "backup";
+
 export function RestoreStart() {
-  const [mode, setMode] = useState<Mode>("backup");
+  const [mode, setModeState] = useState<Mode>(lastMode);
+  const setMode = (m: Mode) => setModeState(lastMode = m);
   return (
     <div class="page narrow">
       <h1>Restore</h1>
@@ -94,10 +98,23 @@ function FromBackup() {
   );
 }
 
+/**
+ * What was typed into the direct form, kept while the page is open: "Back" from a destination that
+ * could not be read (a wrong passphrase, a typo in the path) returns to the filled-in form.
+ */
+const directMemo: { kind: BackendKind; values: BackendValues; pass: string } = {
+  kind: "file",
+  values: {},
+  pass: "",
+};
+
 function Direct() {
-  const [kind, setKind] = useState<BackendKind>("file");
-  const [values, setValues] = useState<BackendValues>({});
-  const [pass, setPass] = useState("");
+  const [kind, setKindState] = useState<BackendKind>(directMemo.kind);
+  const [values, setValuesState] = useState<BackendValues>(directMemo.values);
+  const [pass, setPassState] = useState(directMemo.pass);
+  const setKind = (k: BackendKind) => setKindState(directMemo.kind = k);
+  const setValues = (v: BackendValues) => setValuesState(directMemo.values = v);
+  const setPass = (p: string) => setPassState(directMemo.pass = p);
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const def = BACKENDS.find((b) => b.kind === kind)!;
@@ -188,9 +205,20 @@ function Direct() {
   );
 }
 
+/** The settings of a configuration with the backup's passphrase set (replacing one it had). */
+export function withPassphrase(
+  settings: unknown,
+  passphrase: string,
+): { Name: string; Value: string }[] {
+  const list = Array.isArray(settings) ? settings as { Name: string; Value: string }[] : [];
+  const rest = list.filter((x) => !/^(--)?passphrase$/.test(x.Name));
+  return [...rest, { Name: "passphrase", Value: passphrase }];
+}
+
 function FromConfig() {
   const [file, setFile] = useState<File | null>(null);
   const [pass, setPass] = useState("");
+  const [backupPass, setBackupPass] = useState("");
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   return (
@@ -222,7 +250,10 @@ function FromConfig() {
           if (!id) {
             const data = (r as { data?: { Backup?: Record<string, unknown> } } | null)?.data;
             if (!data?.Backup) throw new Error("The server did not accept the configuration file.");
-            id = await temporaryBackup(data.Backup);
+            const backup = backupPass
+              ? { ...data.Backup, Settings: withPassphrase(data.Backup.Settings, backupPass) }
+              : data.Backup;
+            id = await temporaryBackup(backup);
           }
           navigate(`/restore/${id}?direct=1`);
         } catch (x) {
@@ -246,6 +277,13 @@ function FromConfig() {
       </Field>
       <Field id="c-pass" label="Passphrase of the file" help="Only for an encrypted (.aes) export.">
         <PasswordInput id="c-pass" value={pass} onValue={setPass} />
+      </Field>
+      <Field
+        id="c-backup-pass"
+        label="Passphrase of the backup"
+        help="Only when the file was exported without the backup's passphrase."
+      >
+        <PasswordInput id="c-backup-pass" value={backupPass} onValue={setBackupPass} />
       </Field>
       <ErrorBox error={err} />
       <button type="submit" class="btn primary" disabled={busy}>

@@ -2,8 +2,8 @@
  * The restore wizard: pick a version on a timeline, browse or search its files, choose where to
  * and how, then watch the restore run and read its result.
  */
-import { useCallback, useEffect, useState } from "preact/hooks";
-import { errorText, get, post } from "../api.ts";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { del, errorText, get, post } from "../api.ts";
 import { navigate, useRoute } from "../router.ts";
 import { refreshState, useApp } from "../store.ts";
 import type { Fileset, ListResult, LogRow, TaskInfo } from "../types.ts";
@@ -65,7 +65,9 @@ export function RestoreWizard(props: { id: string }) {
       .then((f) => {
         const list = [...(f ?? [])].sort((a, b) => a.Version - b.Version);
         setFilesets(list);
-        setVersion(list[0] ?? null);
+        // ?version=N (from the chart on the backup's page) picks that version.
+        const wanted = Number(route.query.get("version") ?? "0");
+        setVersion(list.find((x) => x.Version === wanted) ?? list[0] ?? null);
       }, (e) => setErr(errorText(e)));
   }, [props.id]);
 
@@ -107,6 +109,12 @@ export function RestoreWizard(props: { id: string }) {
         const info = await get<TaskInfo>(`/task/${task.id}`);
         setTask({ id: task.id, info });
         if (!["Waiting", "Running"].includes(info.Status)) {
+          // The task carries the engine's result; the backup's log has it too (older servers).
+          const own = (info as { Result?: unknown }).Result;
+          if (own && typeof own === "object") {
+            setResult(own as Record<string, unknown>);
+            return;
+          }
           const log = await get<LogRow[]>(`/backup/${props.id}/log`, { query: { pagesize: 1 } })
             .catch(() => []);
           const msg = log?.[0]?.Message;
@@ -153,6 +161,17 @@ export function RestoreWizard(props: { id: string }) {
       <div class="page">
         <h1>Restore</h1>
         <ErrorBox error={err} />
+        <button
+          type="button"
+          class="btn"
+          onClick={() => {
+            // A temporary configuration that cannot be read is of no further use.
+            if (direct) void del(`/backup/${props.id}`).catch(() => {});
+            navigate("/restore");
+          }}
+        >
+          <Icon name="back" /> Back
+        </button>
       </div>
     );
   }
@@ -187,39 +206,15 @@ export function RestoreWizard(props: { id: string }) {
         <div class="form-col wide">
           <section aria-labelledby="tl-h">
             <h2 id="tl-h" class="h3">Version</h2>
-            <div class="timeline" role="radiogroup" aria-label="Versions">
-              {[...filesets].reverse().map((f) => {
-                const d = parseApiDate(f.Time);
-                return (
-                  <label
-                    key={f.Version}
-                    class={version?.Version === f.Version ? "tl-item selected" : "tl-item"}
-                  >
-                    <input
-                      type="radio"
-                      name="version"
-                      checked={version?.Version === f.Version}
-                      onChange={() => {
-                        setVersion(f);
-                        setSelected([]);
-                        setHits(null);
-                      }}
-                    />
-                    <span class="tl-dot" aria-hidden="true"></span>
-                    <strong>
-                      {d ? d.toLocaleDateString(undefined, { dateStyle: "medium" }) : f.Time}
-                    </strong>
-                    <span class="small">
-                      {d ? d.toLocaleTimeString(undefined, { timeStyle: "short" }) : ""}
-                    </span>
-                    <span class="muted small">
-                      {f.Version === 0 ? "newest" : relativeTime(d)}
-                      {f.FileSizes !== undefined ? `, ${formatSize(f.FileSizes)}` : ""}
-                    </span>
-                  </label>
-                );
-              })}
-            </div>
+            <Timeline
+              filesets={filesets}
+              version={version}
+              onPick={(f) => {
+                setVersion(f);
+                setSelected([]);
+                setHits(null);
+              }}
+            />
           </section>
           <section aria-labelledby="files-h">
             <div class="row-between">
@@ -453,7 +448,7 @@ export function RestoreWizard(props: { id: string }) {
           )}
           {done && (
             <div class="btn-row">
-              <a class="btn" href={`#/backup/${props.id}/log`}>Show log</a>
+              {!direct && <a class="btn" href={`#/backup/${props.id}/log`}>Show log</a>}
               <button
                 type="button"
                 class="btn"
@@ -570,6 +565,80 @@ function FolderPicker(props: { onPick: (path: string) => void }) {
             </li>
           ))}
       </ul>
+    </div>
+  );
+}
+
+/** "+3 files, +1.2 MB" against the previous (older) version; "" when nothing is known. */
+export function versionDelta(f: Fileset, older: Fileset | undefined): string {
+  if (!older || f.FileCount === undefined || older.FileCount === undefined) return "";
+  const parts: string[] = [];
+  const dc = f.FileCount - older.FileCount;
+  if (dc) {
+    const n = Math.abs(dc);
+    parts.push(`${dc > 0 ? "+" : "-"}${n.toLocaleString()} file${n === 1 ? "" : "s"}`);
+  }
+  if (f.FileSizes !== undefined && older.FileSizes !== undefined) {
+    const ds = f.FileSizes - older.FileSizes;
+    if (ds) parts.push(`${ds > 0 ? "+" : "-"}${formatSize(Math.abs(ds))}`);
+  }
+  return parts.length ? parts.join(", ") : "same size and file count";
+}
+
+/**
+ * The versions, oldest left, as a radio group: date, time, age, size, file count and the change
+ * from the version before. The chosen version is scrolled into view.
+ */
+function Timeline(
+  props: { filesets: Fileset[]; version: Fileset | null; onPick: (f: Fileset) => void },
+) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current?.querySelector<HTMLElement>(".tl-item.selected");
+    if (el && box.current) {
+      box.current.scrollLeft = el.offsetLeft - box.current.clientWidth / 2 + el.clientWidth / 2;
+    }
+  }, [props.version?.Version]);
+  const chrono = [...props.filesets].reverse();
+  return (
+    <div class="timeline" role="radiogroup" aria-label="Versions" ref={box}>
+      {chrono.map((f, i) => {
+        const d = parseApiDate(f.Time);
+        const delta = versionDelta(f, chrono[i - 1]);
+        const on = props.version?.Version === f.Version;
+        return (
+          <label key={f.Version} class={on ? "tl-item selected" : "tl-item"}>
+            <input
+              type="radio"
+              name="version"
+              checked={on}
+              aria-label={`Version ${f.Version}, ${formatDate(f.Time)}`}
+              onChange={() => props.onPick(f)}
+            />
+            <span class="tl-dot" aria-hidden="true"></span>
+            <strong>
+              {d ? d.toLocaleDateString(undefined, { dateStyle: "medium" }) : f.Time}
+            </strong>
+            <span class="small">
+              {d ? d.toLocaleTimeString(undefined, { timeStyle: "short" }) : ""}
+            </span>
+            <span class="muted small">
+              {f.Version === 0 ? "newest" : relativeTime(d)}
+            </span>
+            {(f.FileSizes !== undefined || f.FileCount !== undefined) && (
+              <span class="small">
+                {[
+                  f.FileSizes !== undefined ? formatSize(f.FileSizes) : "",
+                  f.FileCount !== undefined
+                    ? `${f.FileCount.toLocaleString()} file${f.FileCount === 1 ? "" : "s"}`
+                    : "",
+                ].filter(Boolean).join(", ")}
+              </span>
+            )}
+            {delta && <span class="muted small tl-delta">{delta}</span>}
+          </label>
+        );
+      })}
     </div>
   );
 }

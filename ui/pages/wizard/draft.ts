@@ -10,6 +10,7 @@ import {
   normaliseDays,
   parseRepeat,
   splitLocal,
+  WEEKDAYS,
 } from "../../lib/schedule.ts";
 import {
   filterExpression,
@@ -112,7 +113,8 @@ export function draftFrom(
     repeatN: String(rep?.n ?? 1),
     repeatUnit: rep?.unit ?? "D",
     repeatCustom: rep || !s?.Repeat ? null : s.Repeat,
-    days: s ? normaliseDays(s.AllowedDays) : ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    // No allowed days means every day (Duplicati's rule), not none.
+    days: s?.AllowedDays?.length ? normaliseDays(s.AllowedDays) : WEEKDAYS.map((w) => w.key),
     dblockN: dblock.n || "50",
     dblockUnit: dblock.unit,
     retention: readRetention(settings),
