@@ -700,17 +700,86 @@ export class ZipReader {
    */
   readRaw(nameOrEntry: string | ZipEntryInfo): Bytes {
     const e = this.#resolve(nameOrEntry);
-    const bad = (why: string) =>
-      new IntegrityError(`${this.#label}: entry ${e.name} is corrupt: ${why}`);
-    if (e.flags & FLAG_ENCRYPTED) throw bad("encrypted zip entries are not supported");
+    const start = this.#dataStart(e);
+    const data = this.#src.read(start, e.compressedSize);
+    if (data.length !== e.compressedSize) throw this.#corrupt(e, "short read");
+    return data;
+  }
+
+  #corrupt(e: ZipEntryInfo, why: string): IntegrityError {
+    return new IntegrityError(`${this.#label}: entry ${e.name} is corrupt: ${why}`);
+  }
+
+  /** Where the stored bytes of `e` start, from its local header; throws IntegrityError. */
+  #dataStart(e: ZipEntryInfo): number {
+    if (e.flags & FLAG_ENCRYPTED) throw this.#corrupt(e, "encrypted zip entries are not supported");
     const h = this.#src.read(e.offset, 30);
     const hv = new DataView(h.buffer, h.byteOffset, h.byteLength);
-    if (h.length !== 30 || hv.getUint32(0, true) !== SIG_LOCAL) throw bad("bad local header");
+    if (h.length !== 30 || hv.getUint32(0, true) !== SIG_LOCAL) {
+      throw this.#corrupt(e, "bad local header");
+    }
     const start = e.offset + 30 + hv.getUint16(26, true) + hv.getUint16(28, true);
-    if (start + e.compressedSize > this.#src.size) throw bad("data runs past the end of the file");
-    const data = this.#src.read(start, e.compressedSize);
-    if (data.length !== e.compressedSize) throw bad("short read");
-    return data;
+    if (start + e.compressedSize > this.#src.size) {
+      throw this.#corrupt(e, "data runs past the end of the file");
+    }
+    return start;
+  }
+
+  /**
+   * Yields one entry's content in pieces, reading at most `chunk` stored bytes at a time and
+   * inflating method 8 as it goes, so an entry of any size needs little memory. Size and CRC-32
+   * are verified as the pieces pass; a mismatch throws {@link IntegrityError} (after the pieces
+   * before it were yielded, so the caller must discard what it wrote). Same throws as read().
+   */
+  async *stream(nameOrEntry: string | ZipEntryInfo, chunk = 1 << 20): AsyncGenerator<Bytes> {
+    const e = this.#resolve(nameOrEntry);
+    checkMethod(e, this.#label);
+    const start = this.#dataStart(e);
+    const src = this.#src;
+    let pos = 0;
+    const stored = new ReadableStream<Bytes>({
+      pull: (ctl) => {
+        if (pos >= e.compressedSize) return ctl.close();
+        const n = Math.min(chunk, e.compressedSize - pos);
+        const b = src.read(start + pos, n);
+        if (b.length !== n) return ctl.error(this.#corrupt(e, "short read"));
+        pos += n;
+        ctl.enqueue(b);
+      },
+    });
+    const pieces = e.method === 8
+      ? stored.pipeThrough(
+        new DecompressionStream("deflate-raw") as unknown as TransformStream<Bytes, Bytes>,
+      )
+      : stored;
+    let crc = 0;
+    let size = 0;
+    const reader = pieces.getReader();
+    try {
+      for (;;) {
+        let r: ReadableStreamReadResult<Bytes>;
+        try {
+          r = await reader.read();
+        } catch (err) {
+          if (err instanceof IntegrityError) throw err;
+          throw this.#corrupt(e, `cannot inflate: ${(err as Error).message}`);
+        }
+        if (r.done) break;
+        size += r.value.length;
+        if (size > e.uncompressedSize) {
+          throw this.#corrupt(e, `size is over ${e.uncompressedSize}`);
+        }
+        crc = zlibCrc32(r.value, crc);
+        yield r.value;
+      }
+    } finally {
+      reader.releaseLock();
+      await pieces.cancel().catch(() => {});
+    }
+    if (size !== e.uncompressedSize) {
+      throw this.#corrupt(e, `size is ${size}, expected ${e.uncompressedSize}`);
+    }
+    if ((crc >>> 0) !== e.crc32) throw this.#corrupt(e, "CRC-32 mismatch");
   }
 
   /**

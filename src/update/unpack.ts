@@ -56,9 +56,8 @@ export async function unpackPortable(zipPath: string, dest: string, top: string)
         continue;
       }
       await Deno.mkdir(dirname(target), { recursive: true });
-      const data = zip.read(e);
       if ((mode & S_IFMT) === S_IFLNK) {
-        const link = new TextDecoder().decode(data);
+        const link = new TextDecoder().decode(zip.read(e));
         const to = normalize(join(dirname(target), link));
         if (link.startsWith("/") || !(to === root || to.startsWith(root + sep))) {
           throw refuse(zipPath, `link ${e.name} points outside the folder`);
@@ -67,7 +66,15 @@ export async function unpackPortable(zipPath: string, dest: string, top: string)
         if (!windows) await Deno.symlink(link, target);
         continue;
       }
-      await Deno.writeFile(target, data, { createNew: true });
+      const out = await Deno.open(target, { write: true, createNew: true });
+      try {
+        for await (const piece of zip.stream(e)) {
+          let o = 0;
+          while (o < piece.length) o += await out.write(piece.subarray(o));
+        }
+      } finally {
+        out.close();
+      }
       if (!windows) {
         const perm = mode & 0o777;
         const exe = inner === "duplicati" || inner === "runtime/deno";

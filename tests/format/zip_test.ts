@@ -486,3 +486,54 @@ Deno.test("zip: an entry written in pieces reads back whole, by us and by Info-Z
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("zip: stream() yields an entry in pieces and checks size and CRC like read()", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/s.zip`;
+    const w = ZipWriter.create(path);
+    const text = textBytes(3_000_000);
+    const random = crypto.getRandomValues(new Uint8Array(60_000));
+    w.add("text", text);
+    w.add("random", random, { compress: false });
+    w.add("empty", new Uint8Array(0));
+    w.close();
+    const all = async (r: ZipReader, name: string, chunk?: number) => {
+      const parts: Uint8Array[] = [];
+      for await (const p of r.stream(name, chunk)) parts.push(p);
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      return { out, pieces: parts.length };
+    };
+    using r = ZipReader.openSync(path);
+    const t = await all(r, "text", 4096);
+    assert.deepEqual(t.out, text);
+    assert.ok(t.pieces > 1, "more than one piece");
+    assert.equal(r.entry("text")!.method, 8);
+    assert.deepEqual((await all(r, "random", 1000)).out, random);
+    assert.equal((await all(r, "empty")).out.length, 0);
+
+    // A flipped stored byte: the CRC check at the end throws IntegrityError naming the entry.
+    const f = Deno.readFileSync(path);
+    const e = r.entry("random")!;
+    f[e.offset + 30 + "random".length + 100] ^= 0xff;
+    using bad = ZipReader.fromBytes(f, "s.zip");
+    await assert.rejects(() => all(bad, "random"), (err: unknown) => {
+      assert.ok(err instanceof IntegrityError);
+      assert.match(err.message, /s\.zip.*random.*CRC/);
+      return true;
+    });
+    // Damaged deflate data: IntegrityError too.
+    const g = Deno.readFileSync(path);
+    const te = r.entry("text")!;
+    for (let i = 0; i < 40; i++) g[te.offset + 30 + "text".length + 10 + i] ^= 0x5a;
+    using bad2 = ZipReader.fromBytes(g, "s.zip");
+    await assert.rejects(() => all(bad2, "text"), IntegrityError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
