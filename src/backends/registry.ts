@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from "node:path";
 import { ArgumentError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { OptionValues } from "../core/option_values.ts";
+import { expandPortablePath, isPortablePath, PORTABLE_MARKER } from "../core/portable_paths.ts";
 import { findOption, type OptionDef, registerOptions } from "../core/options.ts";
 import type { Backend } from "./backend.ts";
 import { COMMON_BACKEND_OPTIONS, decorateBackend } from "./decorate.ts";
@@ -29,6 +30,11 @@ export interface StorageLocation {
   password?: string;
   /** Options given in the URL query (`?opt=value`); they win over command line options. */
   query: Record<string, string>;
+  /**
+   * For a local folder given relative to the portable folder (`file://%PORTABLE%/backups`): the
+   * path as written, while `path` is where it is now. What identifies the backup keys on this.
+   */
+  portablePath?: string;
 }
 
 /** What a backend factory gets. */
@@ -108,7 +114,9 @@ const URL_RE = /^([a-z][a-z0-9+.-]*):\/\//i;
 /** Parses a storage URL or a bare local path. Throws ArgumentError for a malformed URL. */
 export function parseStorageUrl(url: string): StorageLocation {
   if (!URL_RE.test(url) || /^[a-z]:[\\/]/i.test(url)) {
-    return { scheme: "file", host: "", path: resolve(url), port: "", username: "", query: {} };
+    const portablePath = isPortablePath(url) ? url : undefined;
+    const path = resolve(expandPortablePath(url));
+    return { scheme: "file", host: "", path, port: "", username: "", query: {}, portablePath };
   }
   const scheme = url.match(URL_RE)![1].toLowerCase();
   if (scheme === "file" || scheme === "faulty") { // faulty: test-only, see faulty.ts
@@ -119,6 +127,13 @@ export function parseStorageUrl(url: string): StorageLocation {
     if (q >= 0) {
       for (const [k, v] of new URLSearchParams(rest.slice(q + 1))) query[k] = v;
       rest = rest.slice(0, q);
+    }
+    if (isPortablePath(rest)) {
+      // "%PO" is not a percent escape: only the part after the marker is decoded.
+      const n = PORTABLE_MARKER.length;
+      const portablePath = rest.slice(0, n) + decodeURIComponent(rest.slice(n));
+      const path = expandPortablePath(portablePath);
+      return { scheme, host: "", path, port: "", username: "", query, portablePath };
     }
     rest = decodeURIComponent(rest);
     const path = isAbsolute(rest) || /^[a-z]:[\\/]/i.test(rest) ? rest : resolve(rest);

@@ -18,6 +18,7 @@ import {
   type OptionDef,
 } from "../core/options.ts";
 import { PRODUCT_NAME, VERSION } from "../core/version.ts";
+import { expandPortablePath, PORTABLE_MARKER } from "../core/portable_paths.ts";
 
 /** One command of the command line tool. */
 export interface CommandInfo {
@@ -45,7 +46,9 @@ export const COMMANDS: readonly CommandInfo[] = [
       "blocks not stored before in compressed and encrypted volumes, and uploads them with a " +
       "file list of this version. Afterwards old versions are deleted according to " +
       "--keep-versions, --keep-time or --retention-policy, space is compacted and a sample of " +
-      "remote files is tested. Exit code 1 means nothing changed and nothing was uploaded.",
+      "remote files is tested. Exit code 1 means nothing changed and nothing was uploaded. " +
+      "Sources and a local storage folder may start with %PORTABLE% (the program's folder), " +
+      "see help portable.",
   },
   {
     name: "restore",
@@ -247,7 +250,7 @@ export const COMMANDS: readonly CommandInfo[] = [
     summary: "Show help for a command, an option or a topic.",
     description:
       "Topics: every command, every option (e.g. help blocksize), options (all options), " +
-      "filter, filter-groups, size, time, returncodes.",
+      "filter, filter-groups, size, time, returncodes, portable.",
   },
 ];
 
@@ -333,7 +336,8 @@ function generalHelp(): string {
     wrap(
       "Options are written --name=value and may appear anywhere on the line; --name alone " +
         "means true. The storage URL looks like file:///backups/docs, ssh://host/path or " +
-        "s3://bucket/prefix; a plain folder path means the file storage.",
+        "s3://bucket/prefix; a plain folder path means the file storage. %PORTABLE% at the " +
+        "start of a source or local storage path is the program's folder (help portable).",
     ),
     "",
     "More help:",
@@ -343,6 +347,7 @@ function generalHelp(): string {
     "  help filter           --include/--exclude syntax; help filter-groups for {groups}",
     "  help size, help time  how to write sizes, timespans and dates",
     "  help returncodes      exit codes",
+    "  help portable         paths relative to the program's folder (%PORTABLE%)",
   ].join("\n");
 }
 
@@ -580,7 +585,35 @@ function compressionHelp(): string {
   ].join("\n");
 }
 
+function portableHelp(): string {
+  const sep = Deno.build.os === "windows" ? "\\" : "/";
+  return [
+    wrap(
+      `${PORTABLE_MARKER} at the start of a source path, a local storage folder (file:// URL or ` +
+        "plain path) or --restore-path stands for the folder holding the program: the " +
+        "executable's folder, or the project folder when run from source. Backups keep the " +
+        "path as written and find the folder anew each time, so a portable folder on a USB " +
+        "stick keeps working when the stick gets another drive letter or mount point, or the " +
+        "whole folder is moved or copied. / and \\ both separate the rest.",
+    ),
+    "",
+    `Here ${PORTABLE_MARKER} is ${expandPortablePath(PORTABLE_MARKER + sep)}`,
+    "",
+    "Example: back up the stick's documents folder to its backups folder:",
+    `  duplicati backup file://${PORTABLE_MARKER}/backups ${PORTABLE_MARKER}/documents`,
+    `  duplicati restore file://${PORTABLE_MARKER}/backups --restore-path=${PORTABLE_MARKER}/restored`,
+    "",
+    wrap(
+      "In a shell, quote the paths when it could read %...% itself (Windows cmd expands " +
+        "%PORTABLE% only when an environment variable of that name exists). The local " +
+        "database of such a backup is found by the path as written, and the data folder " +
+        "records databases inside it by file name, so it moves with the program.",
+    ),
+  ].join("\n");
+}
+
 const TOPICS: Record<string, () => string> = {
+  portable: portableHelp,
   returncodes: returnCodesHelp,
   "return-codes": returnCodesHelp,
   exitcodes: returnCodesHelp,
@@ -632,7 +665,7 @@ function suggestions(topic: string): string[] {
 
 /**
  * Help text for `topic`: nothing = general usage; a command or alias; an option name or alias
- * (with or without `--`); or one of the topics returncodes, filter(s), filter-groups, size,
+ * (with or without `--`); or one of the topics returncodes, filter(s), filter-groups, size, portable,
  * time/date, options/advanced, encryption, compression. Topics win over options of the same
  * name (`help time`); write `help --time` for the option. Throws ArgumentError with close matches
  * for unknown topics.

@@ -1008,7 +1008,7 @@ export const OPTIONS: readonly OptionDef[] = [
     category: "restore",
     commands: RESTORE,
     summary:
-      "Restore into this folder instead of the original location; common top folders are removed unless --dont-compress-restore-paths.",
+      "Restore into this folder instead of the original location; common top folders are removed unless --dont-compress-restore-paths. %PORTABLE% at the start means the program's folder (help portable).",
   },
   {
     name: "overwrite",

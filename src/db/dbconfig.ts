@@ -1,9 +1,11 @@
 /**
  * Finds the local database of a backup from its storage URL, through `dbconfig.json` in the data
  * folder, as Duplicati's command line does. Entries are keyed by (Type, Server, Path, Prefix,
- * Username, Port); new databases get a random 10-letter name.
+ * Username, Port); new databases get a random 10-letter name. A database inside the data folder is
+ * recorded by its file name alone, so the data folder can move (a portable folder on a stick
+ * mounted elsewhere) or be copied without pointing at the old place.
  */
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 
 /** One line of dbconfig.json (Duplicati's property names). */
 export interface DbConfigEntry {
@@ -33,7 +35,8 @@ function randomName(): string {
 }
 
 /**
- * Returns the database path for `key`, adding an entry to dbconfig.json when there is none.
+ * Returns the database path for `key` (absolute), adding an entry to dbconfig.json when there is
+ * none.
  * The file is rewritten atomically (temp file + rename).
  */
 export function locateDatabase(dataFolder: string, key: DbKey): string {
@@ -55,11 +58,14 @@ export function locateDatabase(dataFolder: string, key: DbKey): string {
     e.Type === key.type && e.Server === key.server && e.Path === key.path &&
     e.Prefix === key.prefix && e.Username === key.username && Number(e.Port) === key.port
   );
-  if (hit) return hit.Databasepath;
+  if (hit) {
+    const p = String(hit.Databasepath);
+    return isAbsolute(p) ? p : join(dataFolder, p);
+  }
   let dbPath: string;
   do {
-    dbPath = join(dataFolder, `${randomName()}.sqlite`);
-  } while (entries.some((e) => e.Databasepath === dbPath));
+    dbPath = `${randomName()}.sqlite`;
+  } while (entries.some((e) => e.Databasepath === dbPath || e.Databasepath.endsWith(dbPath)));
   entries.push({
     Type: key.type,
     Server: key.server,
@@ -73,5 +79,5 @@ export function locateDatabase(dataFolder: string, key: DbKey): string {
   const tmp = `${cfgPath}.${crypto.randomUUID()}.tmp`;
   Deno.writeTextFileSync(tmp, JSON.stringify(entries, null, 2));
   Deno.renameSync(tmp, cfgPath);
-  return dbPath;
+  return join(dataFolder, dbPath);
 }

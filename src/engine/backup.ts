@@ -46,6 +46,7 @@ import {
   checkRemoteAgainstDatabase,
   verifyFormatSettings,
 } from "./preflight.ts";
+import { expandPortablePaths } from "../core/portable_paths.ts";
 
 /** What a backup did. */
 export interface BackupResult {
@@ -105,7 +106,8 @@ interface Counters {
 }
 
 /** Runs a backup. Throws UserError for problems the user must fix before any data is sent. */
-export async function backup(req: BackupRequest): Promise<BackupResult> {
+export async function backup(request: BackupRequest): Promise<BackupResult> {
+  const req = { ...request, sources: expandPortablePaths(request.sources) };
   const started = Date.now();
   const opts = req.options;
   const logger = req.logger ?? new Logger();

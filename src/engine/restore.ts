@@ -45,6 +45,7 @@ import { collectYoungGarbage } from "../core/memory.ts";
 import { hashFile, type OpenedVolume, openVolume } from "./remote_volumes.ts";
 import { assertNotRecreating } from "./preflight.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
+import { expandPortablePath } from "../core/portable_paths.ts";
 
 /** What a restore did. */
 export interface RestoreResult {
@@ -240,7 +241,8 @@ async function restoreFileset(
 ): Promise<RestoreResult> {
   const opts = req.options;
   const overwrite = opts.bool("overwrite");
-  const restorePath = opts.str("restore-path");
+  const givenRestorePath = opts.str("restore-path");
+  const restorePath = givenRestorePath && expandPortablePath(givenRestorePath);
   const skipMeta = opts.bool("skip-metadata");
   const restorePerms = opts.bool("restore-permissions");
   const verify = !opts.bool("skip-restore-verification");

@@ -89,7 +89,8 @@ export function databasePathFor(url: string, opts: OptionValues): string {
   return locateDatabase(folder, {
     type: loc.scheme,
     server: loc.host,
-    path: loc.path,
+    // Where a portable destination is now changes when its folder moves; its name does not.
+    path: loc.portablePath ?? loc.path,
     prefix: opts.str("prefix") ?? "duplicati",
     username: loc.username || (opts.str("auth-username") ?? ""),
     port: loc.port ? Number(loc.port) : -1,

@@ -9,6 +9,7 @@ import type { FilterList } from "../core/filters.ts";
 import { ArgumentError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { walkOptionsFrom, walkSources } from "./source_walker.ts";
+import { expandPortablePaths } from "../core/portable_paths.ts";
 
 /** One path the walk met. */
 export interface FilterTestEntry {
@@ -40,7 +41,8 @@ export interface FilterTestRequest {
 }
 
 /** Walks the sources; throws ArgumentError when none is given or one does not exist. */
-export function testFilters(req: FilterTestRequest): FilterTestResult {
+export function testFilters(request: FilterTestRequest): FilterTestResult {
+  const req = { ...request, sources: expandPortablePaths(request.sources) };
   if (req.sources.length === 0) {
     throw new ArgumentError("No source paths given: test-filters <source> [<source> ...]");
   }

@@ -7,6 +7,7 @@
  * the server was given a settings key.
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { UserError } from "../core/errors.ts";
 import { FieldCipher, isSensitiveName, PLAINTEXT } from "./secrets.ts";
 
@@ -117,10 +118,25 @@ type Row = Record<string, unknown>;
 export class ServerDatabase {
   readonly db: DatabaseSync;
   #cipher: FieldCipher;
+  /** The folder holding this database (the data folder). */
+  #folder = resolve(".");
 
   private constructor(db: DatabaseSync, cipher: FieldCipher) {
     this.db = db;
     this.#cipher = cipher;
+  }
+
+  /**
+   * A backup's local database inside the data folder is stored by its file name alone, so the
+   * data folder can move or be copied (a portable folder) without pointing at the old place.
+   */
+  #storedDbPath(path: string): string {
+    if (path === "" || !isAbsolute(path)) return path;
+    return dirname(path) === this.#folder ? basename(path) : path;
+  }
+
+  #loadedDbPath(stored: string): string {
+    return stored === "" || isAbsolute(stored) ? stored : join(this.#folder, stored);
   }
 
   /**
@@ -136,6 +152,7 @@ export class ServerDatabase {
     if (!v) db.prepare("INSERT INTO Version (Version) VALUES (?)").run(SCHEMA_VERSION);
     const cipher = new FieldCipher(encryptionKey);
     const sdb = new ServerDatabase(db, PLAINTEXT);
+    if (path !== ":memory:") sdb.#folder = dirname(resolve(path));
     const encrypted = sdb.#storedValues().filter((s) => FieldCipher.isEncrypted(s));
     if (encrypted.length && !encryptionKey) {
       db.close();
@@ -284,7 +301,7 @@ export class ServerDatabase {
       Description: String(b.Description),
       Tags: String(b.Tags).split(",").filter((t) => t !== ""),
       TargetURL: this.#open(String(b.TargetURL)),
-      DBPath: String(b.DBPath),
+      DBPath: this.#loadedDbPath(String(b.DBPath)),
       ExternalID: String(b.ExternalID),
       OperationType: String(b.OperationType),
       Sources: (this.db.prepare("SELECT Path FROM Source WHERE BackupID = ? ORDER BY rowid")
@@ -309,7 +326,7 @@ export class ServerDatabase {
       b.Description,
       b.Tags.join(","),
       this.#cipher.encrypt(b.TargetURL),
-      b.DBPath,
+      this.#storedDbPath(b.DBPath),
       b.ExternalID,
       b.OperationType,
     ];

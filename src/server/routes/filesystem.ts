@@ -5,12 +5,16 @@
 import type { Hono } from "hono";
 import { join } from "node:path";
 import { homedir } from "node:os";
+import { expandPortablePath, PORTABLE_MARKER } from "../../core/portable_paths.ts";
 import type { ServerContext } from "../context.ts";
 import { HttpError, queryFlag, readObject } from "../http_errors.ts";
 
 const SEP = Deno.build.os === "windows" ? "\\" : "/";
 
-/** Special folder names the UI may use, and where they point. */
+/**
+ * Special folder names the UI may use, and where they point. `%PORTABLE%` is the portable folder
+ * (core/portable_paths.ts); backups store it as written, so a moved folder keeps working.
+ */
 export function specialFolders(): { ID: string; Path: string }[] {
   const home = homedir();
   const list = [
@@ -19,6 +23,7 @@ export function specialFolders(): { ID: string; Path: string }[] {
     { ID: "%MY_MUSIC%", Path: join(home, "Music") },
     { ID: "%MY_PICTURES%", Path: join(home, "Pictures") },
     { ID: "%DESKTOP%", Path: join(home, "Desktop") },
+    { ID: PORTABLE_MARKER, Path: expandPortablePath(PORTABLE_MARKER) },
   ];
   return list.map((f) => ({ ...f, Path: f.Path.endsWith(SEP) ? f.Path : f.Path + SEP }));
 }
