@@ -34,6 +34,11 @@ export interface Backend {
   list(): Promise<RemoteEntry[]>;
   /** Uploads the local file at `localPath` as `name`, replacing any existing file. */
   put(name: string, localPath: string): Promise<void>;
+  /**
+   * Like `put`, for a local file the caller no longer needs: a local folder may move it into place
+   * instead of copying it, so it may be gone afterwards. Callers use `put` when this is absent.
+   */
+  putMove?(name: string, localPath: string): Promise<void>;
   /** Downloads `name` into the local file `localPath` (created or truncated). */
   get(name: string, localPath: string): Promise<void>;
   delete(name: string): Promise<void>;

@@ -50,6 +50,16 @@ export class FileBackend implements Backend {
     return this.#atomicWrite(name, (tmp) => Deno.copyFile(localPath, tmp));
   }
 
+  /** Renames the file into place when it is on the same file system; copies it otherwise. */
+  async putMove(name: string, localPath: string): Promise<void> {
+    try {
+      await Deno.rename(localPath, join(this.folder, name));
+    } catch {
+      // Another file system (or a missing folder, which put reports clearly): copy instead.
+      await this.put(name, localPath);
+    }
+  }
+
   async putStream(name: string, data: ReadableStream<Uint8Array>): Promise<void> {
     await this.#atomicWrite(name, async (tmp) => {
       await writeLocalFile(data, tmp);

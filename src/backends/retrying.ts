@@ -66,6 +66,13 @@ export class RetryingBackend implements Backend {
   put(name: string, localPath: string): Promise<void> {
     return this.#attempt(`Uploading ${name}`, () => this.inner.put(name, localPath));
   }
+  putMove(name: string, localPath: string): Promise<void> {
+    const inner = this.inner;
+    return this.#attempt(
+      `Uploading ${name}`,
+      () => inner.putMove ? inner.putMove(name, localPath) : inner.put(name, localPath),
+    );
+  }
   get(name: string, localPath: string): Promise<void> {
     return this.#attempt(`Downloading ${name}`, () => this.inner.get(name, localPath));
   }

@@ -75,6 +75,13 @@ export class TransferControls implements Backend {
     if (this.limits.verifyUploads) await this.#verify(name, size);
   }
 
+  async putMove(name: string, localPath: string): Promise<void> {
+    if (!this.inner.putMove || this.#streams("upload")) return await this.put(name, localPath);
+    const size = (await Deno.stat(localPath)).size;
+    await this.inner.putMove(name, localPath);
+    if (this.limits.verifyUploads) await this.#verify(name, size);
+  }
+
   async #verify(name: string, size: number): Promise<void> {
     const entry = await this.stat(name);
     if (!entry) {

@@ -71,9 +71,25 @@ export class CpuPool {
 
   /** Runs a job; `transfer` lists buffers handed to the worker (they become unusable here). */
   run(job: CpuJob, transfer: ArrayBuffer[] = []): Promise<CpuResult> {
+    return this.runOn(this.pickSlot(), job, transfer);
+  }
+
+  /** The index of the least busy worker (0 when there are none). */
+  pickSlot(): number {
+    let best = 0;
+    for (let i = 1; i < this.slots.length; i++) {
+      if (this.slots[i].busy < this.slots[best].busy) best = i;
+    }
+    return best;
+  }
+
+  /**
+   * Runs a job on worker `index` (see {@link pickSlot}): jobs sent to one worker start in the
+   * order they were sent. Without workers the job runs in the calling thread.
+   */
+  runOn(index: number, job: CpuJob, transfer: ArrayBuffer[] = []): Promise<CpuResult> {
     if (this.slots.length === 0) return runCpuJob(job);
-    let slot = this.slots[0];
-    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
+    const slot = this.slots[index % this.slots.length];
     const id = this.nextId++;
     slot.busy++;
     return new Promise<CpuResult>((resolve, reject) => {

@@ -1,8 +1,8 @@
 /**
  * Worker side of the CPU pool: compression of block batches for backups and decoding (inflate,
  * CRC and SHA-256) of stored entries for restores, so both cores work while the main thread
- * reads, writes and talks to SQLite. (AES needs no worker: WebCrypto already runs it off
- * the JavaScript thread.)
+ * reads, writes and talks to SQLite; and the sealing (AES, hashing, writing) of dblock volumes
+ * while they are written (see seal_stream.ts).
  */
 /// <reference lib="deno.worker" />
 import { decodeEntry, type PreparedEntry, prepareEntry, type ZipEntryInfo } from "../format/zip.ts";
@@ -10,6 +10,7 @@ import { sha256 } from "../core/sha256.ts";
 import type { Bytes } from "../core/bytes.ts";
 import { deflateRawSync } from "node:zlib";
 import { collectYoungGarbage } from "../core/memory.ts";
+import { runSealJob, type SealJob, type SealResult } from "./seal_stream.ts";
 
 /**
  * Cheap guess whether deflate is worth trying on a block: compresses a 8 KiB sample from the
@@ -38,20 +39,24 @@ export type Decoded = { data: Uint8Array; hash?: Uint8Array; error?: undefined }
 };
 
 /** A request to the worker. */
-export type CpuJob = {
-  op: "compress";
-  items: { data: Uint8Array; compress: boolean }[];
-  level: number;
-} | { op: "decode"; label: string; items: DecodeItem[] };
+export type CpuJob =
+  | {
+    op: "compress";
+    items: { data: Uint8Array; compress: boolean }[];
+    level: number;
+  }
+  | { op: "decode"; label: string; items: DecodeItem[] }
+  | SealJob;
 
 /** What a job returns. */
 export type CpuResult = { op: "compress"; entries: PreparedEntry[] } | {
   op: "decode";
   decoded: Decoded[];
-};
+} | SealResult;
 
 /** Runs one job in the current thread (also used when Workers are unavailable). */
 export function runCpuJob(job: CpuJob): Promise<CpuResult> {
+  if (job.op !== "compress" && job.op !== "decode") return runSealJob(job);
   if (job.op === "decode") {
     return Promise.resolve({
       op: "decode",
@@ -87,22 +92,28 @@ function transferables(result: CpuResult): ArrayBuffer[] {
     }
   };
   if (result.op === "compress") { for (const e of result.entries) add(e.data); }
-  else {for (const d of result.decoded) {
+  else if (result.op === "decode") {
+    for (const d of result.decoded) {
       add(d.data);
       add(d.hash);
-    }}
+    }
+  }
   return out;
 }
 
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
+let sealJobs = 0;
 if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.WorkerGlobalScope) {
   scope.onmessage = async (ev: MessageEvent<{ id: number; job: CpuJob }>) => {
     const { id, job } = ev.data;
     try {
       const result = await runCpuJob(job);
       scope.postMessage({ id, result }, transferables(result));
-      collectYoungGarbage(); // the job's input blocks
+      // The job's input blocks (seal jobs come often and are small: every 8th).
+      if (job.op === "compress" || job.op === "decode" || ++sealJobs % 8 === 0) {
+        collectYoungGarbage();
+      }
     } catch (err) {
       const e = err as Error & { kind?: string; exitCode?: number; code?: string };
       scope.postMessage({

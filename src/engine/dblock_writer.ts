@@ -13,7 +13,7 @@ import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState, VolumeType } from "../db/schema.ts";
 import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/volumes.ts";
 import type { FormatSettings, Session } from "./session.ts";
-import { sealVolume } from "./remote_volumes.ts";
+import { SealStream } from "./seal_stream.ts";
 import type { VolumeUploader } from "./uploader.ts";
 import { writeIndexFile } from "./index_writer.ts";
 
@@ -39,7 +39,8 @@ export function manifestFor(settings: FormatSettings): Bytes {
 /** Writes blocks into a sequence of dblock volumes. */
 export class DblockWriter {
   private zip!: ZipWriter;
-  private zipPath!: string;
+  /** Where the open volume's bytes go: sealed (encrypted, hashed) in a worker while written. */
+  private sink!: SealStream;
   private name!: string;
   /** ID of the Remotevolume row of the volume being filled (state Temporary). */
   volumeId!: number;
@@ -84,8 +85,10 @@ export class DblockWriter {
       VolumeState.Temporary,
       this.operationId,
     );
-    this.zipPath = this.session.tempFile(".dblock.zip");
-    this.zip = ZipWriter.create(this.zipPath);
+    const encrypted = this.settings.passphrase !== undefined;
+    const path = this.session.tempFile(encrypted ? ".dblock.zip.aes" : ".dblock.zip");
+    this.sink = new SealStream(this.session.pool, path, this.settings.passphrase);
+    this.zip = ZipWriter.toSink(this.sink, path);
     this.zip.add("manifest", manifestFor(this.settings), { compress: true, level: 6 });
     this.blocks = [];
     this.blocklists = [];
@@ -180,6 +183,7 @@ export class DblockWriter {
     if (!p) return;
     const { items, entries } = await p;
     for (let i = 0; i < items.length; i++) this.zip.addCompressed(items[i].name, entries[i]);
+    await this.sink.settle(4 << 20);
     // The blocks just written (and the ciphertext of sealed volumes) are garbage now.
     if (++this.drained % 8 === 0) collectYoungGarbage();
   }
@@ -200,12 +204,13 @@ export class DblockWriter {
     this.opened = false;
     const name = this.name;
     const volumeId = this.volumeId;
-    const zipPath = this.zipPath;
+    const sealing = this.sink.sealed();
+    sealing.catch(() => {}); // awaited by the upload job
     const blocks = this.blocks;
     const blocklists = this.blocklists;
     this.volumesWritten++;
     await this.uploader.enqueue(async () => {
-      const sealed = await sealVolume(this.settings, zipPath);
+      const sealed = await sealing;
       let index: { name: string; id: number; path: string; size: number; hash: string } | undefined;
       if (this.indexPolicy !== "None") {
         const written = await writeIndexFile(this.session, this.settings, {

@@ -33,9 +33,10 @@ export class VolumeUploader {
     this.running.push(p);
   }
 
-  /** Uploads one file and removes the local copy. */
+  /** Uploads one file (moving it into place where the destination allows) and removes it. */
   async put(name: string, path: string, size: number): Promise<void> {
-    await this.session.backend.put(name, path);
+    const backend = this.session.backend;
+    await (backend.putMove ? backend.putMove(name, path) : backend.put(name, path));
     this.bytesUploaded += size;
     this.filesUploaded++;
     await Deno.remove(path).catch(() => {});

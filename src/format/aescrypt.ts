@@ -366,8 +366,12 @@ class ChainedEncryptor {
     return new ChainedEncryptor(k, plain(iv));
   }
   /** Encrypts `data` (length multiple of 16, > 0); returns exactly data.length bytes. */
-  async update(data: Bytes): Promise<Bytes> {
-    const out = await crypto.subtle.encrypt({ name: "AES-CBC", iv: this.#iv }, this.key, data);
+  async update(data: Uint8Array): Promise<Bytes> {
+    const out = await crypto.subtle.encrypt(
+      { name: "AES-CBC", iv: this.#iv },
+      this.key,
+      data as Bytes,
+    );
     const ct = new Uint8Array(out, 0, data.length);
     this.#iv = ct.slice(ct.length - 16);
     return ct;
@@ -435,6 +439,81 @@ async function removeQuietly(path: string): Promise<void> {
 }
 
 /**
+ * Encrypts a byte stream of any length as AESCrypt v2, piece by piece: the bytes handed to `emit`,
+ * in order, are exactly what {@link encryptBytes} returns for the whole input with the same keys.
+ * Used for volumes that are encrypted while they are written, so no plain copy reaches the disk.
+ */
+export class AesCryptWriter {
+  #carry: Bytes = new Uint8Array(0);
+  #total = 0;
+  #finished = false;
+  private constructor(
+    private enc: ChainedEncryptor,
+    private mac: ReturnType<typeof createHmac>,
+    private emit: (b: Bytes) => void | Promise<void>,
+  ) {}
+
+  /** Derives the keys, emits the header and returns the writer. */
+  static async create(
+    password: string,
+    opts: AesEncryptOptions,
+    emit: (b: Bytes) => void | Promise<void>,
+  ): Promise<AesCryptWriter> {
+    const { prelude, iv2, key2 } = buildPrelude(opts, password);
+    const w = new AesCryptWriter(
+      await ChainedEncryptor.create(key2, iv2),
+      createHmac("sha256", key2),
+      emit,
+    );
+    await emit(prelude);
+    return w;
+  }
+
+  /** Encrypts the next plaintext bytes (any length); `data` may be reused once this returns. */
+  async write(data: Uint8Array): Promise<void> {
+    if (this.#finished) throw new Error("AESCrypt stream is already finished");
+    if (data.length === 0) return;
+    this.#total += data.length;
+    let rest = data;
+    if (this.#carry.length > 0) {
+      // Complete the carried partial block first (16 bytes), without copying the whole chunk.
+      const need = 16 - this.#carry.length;
+      const head = concatBytes([this.#carry, data.subarray(0, need)]);
+      rest = data.subarray(Math.min(need, data.length));
+      if (head.length < 16) {
+        this.#carry = head;
+        return;
+      }
+      this.#carry = new Uint8Array(0);
+      await this.#encrypt(head);
+    }
+    const aligned = rest.length - (rest.length % 16);
+    this.#carry = rest.slice(aligned);
+    if (aligned > 0) await this.#encrypt(rest.subarray(0, aligned));
+  }
+
+  /** Pads and encrypts the last block and emits the trailer (size modulo 16 and the HMAC). */
+  async finish(): Promise<void> {
+    if (this.#finished) throw new Error("AESCrypt stream is already finished");
+    this.#finished = true;
+    const r = this.#carry.length;
+    if (r > 0) {
+      const last = new Uint8Array(16);
+      last.set(this.#carry);
+      last.fill(padLength(r), r);
+      await this.#encrypt(last);
+    }
+    await this.emit(concatBytes([new Uint8Array([this.#total % 16]), plain(this.mac.digest())]));
+  }
+
+  async #encrypt(b: Uint8Array): Promise<void> {
+    const ct = await this.enc.update(b);
+    this.mac.update(ct);
+    await this.emit(ct);
+  }
+}
+
+/**
  * Encrypts the file `inPath` into `outPath` (created or truncated) as an AESCrypt v2 stream,
  * byte-identical to {@link encryptBytes} with the same keys, in ~1 MiB chunks. Returns the output
  * size and the standard base64 SHA-256 of the output bytes. On failure the output is removed
@@ -450,56 +529,29 @@ export async function encryptFile(
   if (chunk <= 0 || chunk % 16 !== 0) {
     throw new Error("chunkSize must be a positive multiple of 16");
   }
-  const { prelude, iv2, key2 } = buildPrelude(opts, password);
-  const enc = await ChainedEncryptor.create(key2, iv2);
-  const mac = createHmac("sha256", key2);
   const sha = createHash("sha256");
   const input = await Deno.open(inPath, { read: true });
   let output: Deno.FsFile | null = null;
   try {
     output = await Deno.open(outPath, { write: true, create: true, truncate: true });
+    const out = output;
     let size = 0;
-    const emit = async (b: Uint8Array) => {
+    const w = await AesCryptWriter.create(password, opts, async (b) => {
       sha.update(b);
-      await writeAll(output!, b);
+      await writeAll(out, b);
       size += b.length;
-    };
-    await emit(prelude);
-    // Two buffers: the next chunk is read, and the previous ciphertext is hashed and written,
-    // while the current chunk is being encrypted.
-    const bufs = [new Uint8Array(chunk + 16), new Uint8Array(chunk + 16)];
-    let which = 0;
-    let total = 0;
-    let pending: Promise<Bytes> | null = null;
+    });
+    const buf = new Uint8Array(chunk);
     for (;;) {
-      const buf = bufs[which];
-      which ^= 1;
-      const n = await readFull(input, buf.subarray(0, chunk));
-      total += n;
-      const last = n < chunk;
-      const p = last ? padLength(n) : 0;
-      buf.fill(p, n, n + p);
-      // Chaining needs the previous ciphertext's last block, so wait for it first.
-      const prev: Bytes | null = pending === null ? null : await pending;
-      pending = n + p > 0 ? quiet(enc.update(buf.subarray(0, n + p))) : null;
-      if (prev !== null) {
-        mac.update(prev);
-        await emit(prev);
-      }
-      if (last) break;
+      const n = await readFull(input, buf);
+      if (n > 0) await w.write(buf.subarray(0, n));
+      if (n < chunk) break;
     }
-    if (pending !== null) {
-      const prev = await pending;
-      mac.update(prev);
-      await emit(prev);
-    }
-    const m = total % 16;
-    await emit(concatBytes([new Uint8Array([m]), mac.digest()]));
+    await w.finish();
     output.close();
     output = null;
     input.close();
-    const digest = sha.digest("base64");
-    return { size, sha256: digest };
+    return { size, sha256: sha.digest("base64") };
   } catch (e) {
     try {
       input.close();

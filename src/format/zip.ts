@@ -111,9 +111,42 @@ function setU64(v: DataView, off: number, n: number): void {
  * central directory and end records are written by {@link ZipWriter.close}. Not safe for
  * concurrent use; all methods are synchronous.
  */
+/**
+ * Where a {@link ZipWriter}'s bytes go, in order. `write` must not keep `b` after it returns (copy
+ * it if needed); `close` ends a finished archive, `abort` an unfinished one (never throws).
+ */
+export interface ZipSink {
+  write(b: Uint8Array): void;
+  close(): void;
+  abort(): void;
+}
+
+/** A sink writing to a local file; `abort` deletes the file. */
+class FileSink implements ZipSink {
+  constructor(readonly file: Deno.FsFile, private path: string) {}
+  write(b: Uint8Array): void {
+    writeAll(this.file, b);
+  }
+  close(): void {
+    this.file.close();
+  }
+  abort(): void {
+    try {
+      this.file.close();
+    } catch { /* ignore */ }
+    try {
+      Deno.removeSync(this.path);
+    } catch { /* ignore */ }
+  }
+}
+
 export class ZipWriter {
+  #out: ZipSink | null;
+  /** The file, when writing straight to one (needed by {@link beginEntry}, which seeks). */
   #file: Deno.FsFile | null;
   #path: string;
+  /** True when {@link #path} is a file this writer created (abort deletes it). */
+  #ownsPath: boolean;
   #offset = 0; // bytes handed to the file (flushed + buffered)
   #buf: Bytes = new Uint8Array(1 << 20);
   #bufLen = 0;
@@ -123,16 +156,27 @@ export class ZipWriter {
   #time: number;
   #date: number;
 
-  private constructor(file: Deno.FsFile, path: string) {
+  private constructor(out: ZipSink, path: string, file: Deno.FsFile | null) {
+    this.#out = out;
     this.#file = file;
     this.#path = path;
+    this.#ownsPath = file !== null;
     [this.#time, this.#date] = dosDateTime(new Date());
   }
 
   /** Creates (or truncates) `path` and returns a writer for it. Throws Deno errors on I/O failure. */
   static create(path: string): ZipWriter {
     const file = Deno.openSync(path, { write: true, create: true, truncate: true });
-    return new ZipWriter(file, path);
+    return new ZipWriter(new FileSink(file, path), path, file);
+  }
+
+  /**
+   * Returns a writer whose bytes go to `sink` in ~1 MiB pieces (e.g. an encrypting stream), so no
+   * plain archive is ever written. `label` names it in messages. {@link beginEntry} is not
+   * available, as it must seek back.
+   */
+  static toSink(sink: ZipSink, label: string): ZipWriter {
+    return new ZipWriter(sink, label, null);
   }
 
   /** Number of entries added so far. */
@@ -162,10 +206,10 @@ export class ZipWriter {
   }
 
   #write(b: Uint8Array): void {
-    if (this.#file === null) throw new Error(`ZipWriter for ${this.#path} is closed`);
+    if (this.#out === null) throw new Error(`ZipWriter for ${this.#path} is closed`);
     if (this.#bufLen + b.length > this.#buf.length) this.#flush();
     if (b.length >= this.#buf.length) {
-      writeAll(this.#file, b);
+      this.#out.write(b);
     } else {
       this.#buf.set(b, this.#bufLen);
       this.#bufLen += b.length;
@@ -174,8 +218,8 @@ export class ZipWriter {
   }
 
   #flush(): void {
-    if (this.#bufLen > 0 && this.#file !== null) {
-      writeAll(this.#file, this.#buf.subarray(0, this.#bufLen));
+    if (this.#bufLen > 0 && this.#out !== null) {
+      this.#out.write(this.#buf.subarray(0, this.#bufLen));
       this.#bufLen = 0;
     }
   }
@@ -291,6 +335,9 @@ export class ZipWriter {
   ): { write(chunk: Uint8Array): void; end(): void } {
     if (name.length === 0) throw new Error("zip entry name must not be empty");
     if (this.#names.has(name)) throw new Error(`duplicate zip entry name: ${name}`);
+    if (this.#file === null) {
+      throw new Error(`ZipWriter for ${this.#path}: entries in pieces need a file to write to`);
+    }
     this.#names.add(name);
     const method = opts.compress ? 8 : 0;
     const offset = this.#offset;
@@ -350,7 +397,7 @@ export class ZipWriter {
    * returns the archive's total size in bytes. Throws if already closed.
    */
   close(): number {
-    if (this.#file === null) throw new Error(`ZipWriter for ${this.#path} is already closed`);
+    if (this.#out === null) throw new Error(`ZipWriter for ${this.#path} is already closed`);
     const cdOffset = this.#offset;
     for (const c of this.#central) this.#write(c);
     const cdSize = this.#offset - cdOffset;
@@ -384,10 +431,11 @@ export class ZipWriter {
     ev.setUint32(16, cdOffset >= U32_MAX ? U32_MAX : cdOffset, true);
     this.#write(end);
     this.#flush();
-    const file = this.#file;
+    const out = this.#out;
+    this.#out = null;
     this.#file = null;
     this.#central = [];
-    file.close();
+    out.close();
     return this.#offset;
   }
 
@@ -396,21 +444,21 @@ export class ZipWriter {
     return this.close();
   }
 
-  /** Closes the file without finishing the archive and deletes it. Never throws. */
+  /** Ends the archive unfinished: closes and deletes the file (or aborts the sink). Never throws. */
   abort(): void {
-    if (this.#file !== null) {
+    const out = this.#out;
+    this.#out = null;
+    this.#file = null;
+    if (out !== null) out.abort();
+    else if (this.#ownsPath) {
       try {
-        this.#file.close();
+        Deno.removeSync(this.#path);
       } catch { /* ignore */ }
-      this.#file = null;
     }
-    try {
-      Deno.removeSync(this.#path);
-    } catch { /* ignore */ }
   }
 
   [Symbol.dispose](): void {
-    if (this.#file !== null) this.abort();
+    if (this.#out !== null) this.abort();
   }
 }
 

@@ -3,6 +3,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac } from "node:c
 import {
   AesCryptError,
   type AesCryptErrorKind,
+  AesCryptWriter,
   buildHeaderV2,
   decryptBytes,
   decryptFile,
@@ -355,4 +356,35 @@ Deno.test("aescrypt: encryptFile removes its output when the input cannot be rea
     await assert.rejects(encryptFile(`${dir}/missing`, `${dir}/out`, "pw"), Deno.errors.NotFound);
     assert.ok(!exists(`${dir}/out`));
   });
+});
+
+Deno.test("aescrypt: the streaming writer matches encryptBytes for any split of the input", async () => {
+  const ext = [{ name: "CREATED_BY", value: utf8("test") }];
+  const opts = { ...FIXED, extensions: ext };
+  // Piece sizes chosen to cross 16-byte boundaries in every way: tiny, odd, aligned, large.
+  const splits = [[1], [15], [16], [17], [3, 5, 7, 1], [31, 1, 16, 33], [100_003], [1 << 20, 7]];
+  for (const pieces of splits) {
+    for (const tail of [0, 1, 9]) {
+      const sizes = [...pieces, tail];
+      const data = randomBytes(sizes.reduce((a, b) => a + b, 0));
+      const out: Uint8Array[] = [];
+      const w = await AesCryptWriter.create("pw", opts, (b) => {
+        out.push(b.slice());
+      });
+      let o = 0;
+      for (const n of sizes) {
+        await w.write(data.subarray(o, o + n));
+        o += n;
+      }
+      await w.finish();
+      const joined = new Uint8Array(out.reduce((a, b) => a + b.length, 0));
+      let p = 0;
+      for (const b of out) {
+        joined.set(b, p);
+        p += b.length;
+      }
+      assert.deepEqual(joined, encryptBytes(data, "pw", opts), `split ${sizes.join("+")}`);
+      await assert.rejects(() => w.write(new Uint8Array(1)), /already finished/);
+    }
+  }
 });
