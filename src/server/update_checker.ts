@@ -60,6 +60,7 @@ export class UpdateChecker {
   #o: UpdateCheckerOptions;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
+  #stopping = new AbortController();
   #state: UpdateState;
 
   constructor(o: UpdateCheckerOptions) {
@@ -123,9 +124,10 @@ export class UpdateChecker {
     }, Math.min(ms, 2 ** 31 - 1));
   }
 
-  /** Stops the daily check and waits for a running check or download. */
+  /** Stops the daily check and a running download (nothing is left behind), then waits for them. */
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
+    this.#stopping.abort();
     this.#state.UpdateCheckEnabled = false;
     await this.#running?.catch(() => {});
   }
@@ -200,6 +202,7 @@ export class UpdateChecker {
         let shown = 0;
         const r = await installUpdate(c, {
           programFolder: this.#o.programFolder ?? programFolder(),
+          signal: this.#stopping.signal,
           onProgress: (done, total) => {
             const p = Math.floor((done / total) * 100) / 100;
             if (p !== shown) {

@@ -5,7 +5,7 @@
  * Exit codes: 0 done (also when there is nothing newer), 100 the check or download failed,
  * 200 wrong usage.
  */
-import { ExitCode, UserError } from "../core/errors.ts";
+import { CancelledError, ExitCode, UserError } from "../core/errors.ts";
 import { programFolder } from "../core/datafolder.ts";
 import { PRODUCT_NAME } from "../core/version.ts";
 import { checkForUpdate, type UpdateCheck } from "../update/check.ts";
@@ -74,7 +74,16 @@ export async function runUpdate(argv: string[], hooks: UpdateHooks = {}): Promis
     print(describe(check));
     if (cmd === "check" || check.status !== "available") return ExitCode.Success;
     print(`Downloading ${check.package.url} (${check.package.size} bytes)...`);
-    const r = await installUpdate(check, { programFolder: folder });
+    // Ctrl-C stops the download and removes what was written so far.
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    Deno.addSignalListener("SIGINT", onSignal);
+    let r;
+    try {
+      r = await installUpdate(check, { programFolder: folder, signal: stop.signal });
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
+    }
     if (r.alreadyThere) {
       print(`${r.folder} is already there; start the new version from it.`);
     } else {
@@ -86,6 +95,10 @@ export async function runUpdate(argv: string[], hooks: UpdateHooks = {}): Promis
     }
     return ExitCode.Success;
   } catch (e) {
+    if (e instanceof CancelledError) {
+      printError(`${e.message}; nothing was installed.`);
+      return ExitCode.Fatal;
+    }
     if (e instanceof UserError) {
       printError(e.message);
       return e.exitCode;

@@ -1,6 +1,6 @@
 /** Downloading a portable zip: streamed to disk, size-limited, checked against the manifest. */
 import { createHash } from "node:crypto";
-import { IntegrityError, UserError } from "../core/errors.ts";
+import { CancelledError, IntegrityError, UserError } from "../core/errors.ts";
 import type { UpdatePackage } from "./manifest.ts";
 import { unreachable } from "./check.ts";
 
@@ -11,15 +11,20 @@ export type DownloadProgress = (done: number, total: number) => void;
  * Downloads `pkg` to `file` (created; must not exist), never holding more than one chunk in
  * memory, stopping as soon as more than `pkg.size` bytes arrive, and checks the size and SHA-256
  * against the manifest. Any failure removes `file` and throws: UpdateUnreachable (network,
- * HTTP error, no data for `idleMs`), IntegrityError (UpdateSizeMismatch, UpdateHashMismatch).
+ * HTTP error, no data for `idleMs`), IntegrityError (UpdateSizeMismatch, UpdateHashMismatch),
+ * CancelledError when `signal` aborts.
  */
 export async function downloadPackage(
   pkg: UpdatePackage,
   file: string,
-  opts: { idleMs?: number; onProgress?: DownloadProgress } = {},
+  opts: { idleMs?: number; onProgress?: DownloadProgress; signal?: AbortSignal } = {},
 ): Promise<void> {
   const idleMs = opts.idleMs ?? 60_000;
   const abort = new AbortController();
+  opts.signal?.throwIfAborted();
+  const onCancel = () =>
+    abort.abort(new CancelledError("The download of the new version was stopped"));
+  opts.signal?.addEventListener("abort", onCancel);
   let timer = setTimeout(() => abort.abort(new DOMException("idle", "TimeoutError")), idleMs);
   const out = await Deno.open(file, { write: true, createNew: true });
   let closed = false;
@@ -28,6 +33,7 @@ export async function downloadPackage(
     try {
       res = await fetch(pkg.url, { signal: abort.signal, redirect: "follow" });
     } catch (e) {
+      if (abort.signal.reason instanceof CancelledError) throw abort.signal.reason;
       throw unreachable(pkg.url, abort.signal.reason ?? e);
     }
     if (!res.ok) {
@@ -57,6 +63,7 @@ export async function downloadPackage(
       }
     } catch (e) {
       if (e instanceof UserError) throw e;
+      if (abort.signal.reason instanceof CancelledError) throw abort.signal.reason;
       throw unreachable(pkg.url, abort.signal.reason ?? e);
     }
     if (done !== pkg.size) {
@@ -83,5 +90,6 @@ export async function downloadPackage(
     throw e;
   } finally {
     clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onCancel);
   }
 }

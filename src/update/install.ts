@@ -19,6 +19,8 @@ export interface InstallOptions {
   onProgress?: DownloadProgress;
   /** Give up when the download server sends nothing for this long (default 60 s). */
   idleMs?: number;
+  /** Stops the download (CancelledError); nothing is left behind. */
+  signal?: AbortSignal;
 }
 
 /** What an install did. */
@@ -126,7 +128,12 @@ export async function installUpdate(
   }
   try {
     const zip = join(staging, `${name}.zip`);
-    await downloadPackage(check.package, zip, { onProgress: opts.onProgress, idleMs: opts.idleMs });
+    await downloadPackage(check.package, zip, {
+      onProgress: opts.onProgress,
+      idleMs: opts.idleMs,
+      signal: opts.signal,
+    });
+    opts.signal?.throwIfAborted();
     const unpacked = join(staging, name);
     await unpackPortable(zip, unpacked, name);
     const data = join(opts.programFolder, "data");

@@ -63,6 +63,8 @@ export interface UpdateSite {
   zip: Uint8Array;
   /** Requests seen, by path. */
   hits: string[];
+  /** When set, /pkg.zip sends this many bytes and then nothing more (a stalled download). */
+  stallAfter?: number;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,22 @@ export function startUpdateSite(envelope: string, zip: Uint8Array): UpdateSite {
     site.hits.push(path);
     if (path === "/manifest.json") {
       return new Response(site.envelope, { headers: { "content-type": "application/json" } });
+    }
+    if (path === "/pkg.zip" && site.stallAfter !== undefined) {
+      const head = site.zip.slice(0, site.stallAfter);
+      let sent = false;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          pull(ctl) {
+            if (!sent) {
+              sent = true;
+              ctl.enqueue(head);
+            }
+            return new Promise(() => {}); // never more
+          },
+        }),
+        { headers: { "content-length": String(site.zip.length) } },
+      );
     }
     if (path === "/pkg.zip") return new Response(site.zip as Uint8Array<ArrayBuffer>);
     return new Response("not found", { status: 404 });

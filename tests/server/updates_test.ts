@@ -90,6 +90,53 @@ Deno.test("server: update check fills serverstate; download unpacks beside; stat
   }
 });
 
+Deno.test("server: stopping the server during a download removes the partial download", async () => {
+  const s = await site();
+  s.stallAfter = 1000;
+  const parent = await Deno.makeTempDir({ prefix: "dup-server-update-" });
+  const current = await currentFolder(parent);
+  try {
+    const t = await startTestServer([`--update-url=${s.url}`], {
+      updateKeys: [KEYS.publicKey],
+      updateProgramFolder: current,
+    });
+    try {
+      assert.equal((await t.client.login()).status, 200);
+      assert.equal((await t.client.post("/api/v1/updates/check")).status, 200);
+      assert.equal((await t.client.post("/api/v1/updates/download")).status, 200);
+      const st = await until(() => {
+        const u = t.server.ctx.updates.state;
+        return u.UpdaterState === "Downloading" && u.UpdateDownloadProgress > 0 &&
+            u.UpdateDownloadProgress < 1
+          ? u
+          : undefined;
+      });
+      assert.ok(st, `the download started: ${JSON.stringify(t.server.ctx.updates.state)}`);
+      const busy = await t.client.post("/api/v1/updates/check");
+      assert.equal(busy.status, 409);
+      // Let the first bytes land in the staging folder.
+      assert.ok(
+        await until(async () => {
+          for await (const e of Deno.readDir(parent)) if (e.name.includes(".partial-")) return true;
+          return false;
+        }),
+      );
+    } finally {
+      await t.close();
+    }
+    assert.equal(
+      t.server.ctx.updates.state.UpdateError,
+      "The download of the new version was stopped",
+    );
+    const left: string[] = [];
+    for await (const e of Deno.readDir(parent)) left.push(e.name);
+    assert.deepEqual(left, [`duplicati-0.1.0-${TARGET}`]);
+  } finally {
+    await s.close();
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
 Deno.test("server: failures show in the state; no address means disabled", async () => {
   const s = await site();
   try {
