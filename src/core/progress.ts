@@ -11,6 +11,9 @@ export interface ProgressEvent {
   bytesDone: number;
   bytesTotal?: number;
   current?: string;
+  /** Size of the current file and how far into it the operation is, for large files. */
+  currentSize?: number;
+  currentOffset?: number;
 }
 
 /** Receives progress updates; must be cheap (called often). */

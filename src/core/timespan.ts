@@ -250,3 +250,21 @@ export function formatDuration(ms: number): string {
   if (m > 0) return `${m}m ${pad(s)}s`;
   return `${s}s`;
 }
+
+/**
+ * Formats a duration as .NET's `TimeSpan.ToString()` does, which is how Duplicati stores and
+ * reports durations: `[d.]hh:mm:ss[.fffffff]` (`00:01:02.1234567`, `1.02:03:04`).
+ */
+export function formatDotNetTimeSpan(ms: number): string {
+  if (!Number.isFinite(ms)) return "00:00:00";
+  const neg = ms < 0;
+  const ticks = Math.round(Math.abs(ms) * 10_000);
+  const totalSeconds = Math.floor(ticks / 10_000_000);
+  const frac = ticks % 10_000_000;
+  const d = Math.floor(totalSeconds / 86400);
+  const h = Math.floor(totalSeconds / 3600) % 24;
+  const m = Math.floor(totalSeconds / 60) % 60;
+  const s = totalSeconds % 60;
+  return `${neg ? "-" : ""}${d ? `${d}.` : ""}${pad(h)}:${pad(m)}:${pad(s)}` +
+    (frac ? `.${String(frac).padStart(7, "0")}` : "");
+}

@@ -61,6 +61,8 @@ export function anonymizeDatabase(db: LocalDatabase, salt: string): number {
     db.run(
       `UPDATE LogData SET Message='ERASED!' WHERE Message LIKE '%/%' OR Message LIKE '%:\\%'`,
     );
+    // Remote errors can name folders and hosts; names, sizes and hashes of remote files stay.
+    db.run(`UPDATE RemoteOperation SET Data='ERASED!' WHERE Data LIKE '%"Error":%'`);
     for (const key of SECRET_CONFIG) db.run("DELETE FROM Configuration WHERE Key=?", key);
   });
   vacuumDatabase(db);

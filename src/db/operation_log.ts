@@ -15,3 +15,43 @@ export function remoteOperations(
       pageSize,
     );
 }
+
+/** One `RemoteOperation` row to add (Timestamp in ms; Data is JSON or null). */
+export interface RemoteOperationRow {
+  Timestamp: number;
+  Operation: string;
+  Path: string;
+  Data: string | null;
+}
+
+/**
+ * Adds the remote operations of one run: they belong to the first operation row after
+ * `lastOperationBefore` (the newest row when the run began, so the run's own), or to a new
+ * `description` row stamped `startedAt` when the run made none.
+ */
+export function addRemoteOperations(
+  db: LocalDatabase,
+  rows: readonly RemoteOperationRow[],
+  description: string,
+  startedAt: number,
+  lastOperationBefore: number,
+): void {
+  if (rows.length === 0) return;
+  db.transaction(() => {
+    const own = db.get<{ ID: number }>(
+      "SELECT ID FROM Operation WHERE ID > ? ORDER BY ID LIMIT 1",
+      lastOperationBefore,
+    );
+    const opId = own?.ID ?? db.addOperation(description, startedAt);
+    for (const r of rows) {
+      db.run(
+        "INSERT INTO RemoteOperation(OperationID, Timestamp, Operation, Path, Data) VALUES(?,?,?,?,?)",
+        opId,
+        r.Timestamp,
+        r.Operation,
+        r.Path,
+        r.Data,
+      );
+    }
+  });
+}

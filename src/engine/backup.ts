@@ -8,7 +8,7 @@ import { sha256 } from "../core/sha256.ts";
 import { collectAllGarbage } from "../core/memory.ts";
 import type { OptionValues } from "../core/option_values.ts";
 import type { FilterList } from "../core/filters.ts";
-import { ExitCode, UserError } from "../core/errors.ts";
+import { CancelledError, ExitCode, UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { noProgress, type ProgressSink } from "../core/progress.ts";
 import { equalBytes, toBase64 } from "../core/bytes.ts";
@@ -31,7 +31,11 @@ import {
 } from "../db/filesets.ts";
 import { addVolume, deleteVolumeRow, setVolumeState } from "../db/volumes.ts";
 import { DblockWriter } from "./dblock_writer.ts";
-import { blocksetsWithLostBlocks, metadatasetsWithLostBlocks } from "../db/repair.ts";
+import {
+  blocksetsWithLostBlocks,
+  makePartialFileset,
+  metadatasetsWithLostBlocks,
+} from "../db/repair.ts";
 import { VolumeUploader } from "./uploader.ts";
 import { sealVolume } from "./remote_volumes.ts";
 import { type FormatSettings, formatSettings, openDatabase, Session } from "./session.ts";
@@ -41,6 +45,7 @@ import { isIncompressibleName } from "./compress_hint.ts";
 import { autoVacuum } from "./vacuum.ts";
 import { afterBackup, type AfterBackupResult, exitCodeAfter } from "./after_backup.ts";
 import { writeDlist } from "./dlist_writer.ts";
+import { type BackendStatistics, statisticsFromDatabase } from "./remote_files.ts";
 import {
   assertNotRecreating,
   checkRemoteAgainstDatabase,
@@ -50,8 +55,13 @@ import { expandPortablePaths } from "../core/portable_paths.ts";
 
 /** What a backup did. */
 export interface BackupResult {
-  /** Name and time of the new version's dlist, if one was uploaded. */
-  version?: { name: string; time: Date };
+  /**
+   * Name and time of the new version's dlist, if one was uploaded; `partial` when the backup was
+   * stopped before it had seen every source file (the version then holds the files it finished).
+   */
+  version?: { name: string; time: Date; partial: boolean };
+  /** True when a stop request ended the backup early (exit code 50 when a version was kept). */
+  interrupted: boolean;
   examinedFiles: number;
   openedFiles: number;
   addedFiles: number;
@@ -72,6 +82,8 @@ export interface BackupResult {
   exitCode: number;
   /** Retention, compact and the sample test run afterwards. */
   maintenance?: AfterBackupResult;
+  /** What the backup occupies at the destination afterwards (not after a dry run). */
+  backendStatistics?: BackendStatistics;
 }
 
 /** Inputs besides the options. */
@@ -82,7 +94,14 @@ export interface BackupRequest {
   filters: FilterList;
   progress?: ProgressSink;
   logger?: Logger;
+  /** Abort: ends the backup at once, inside a file between two blocks. */
   signal?: AbortSignal;
+  /**
+   * Stop (see core/cancellation.ts): ends the walk between two files (a large file in progress is
+   * left at its previous version), uploads what is done as a partial version and skips retention,
+   * compact and the sample test.
+   */
+  stopSignal?: AbortSignal;
   /**
    * Called once the new version is uploaded, before retention, compact and the sample test
    * (`--run-script-post-backup` runs here).
@@ -119,7 +138,7 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
       exitCode: ExitCode.BadArguments,
     });
   }
-  const session = await Session.open(req.url, opts, logger);
+  const session = await Session.open(req.url, opts, logger, "Backup");
   let db: LocalDatabase | undefined;
   try {
     db = openDatabase(req.url, opts);
@@ -130,13 +149,16 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     });
     const result = await runBackup(session, db, settings, req, remote, logger, progress, dryRun);
     await req.afterUpload?.();
-    result.maintenance = await afterBackup(session, db, settings, {
-      dryRun,
-      progress,
-      signal: req.signal,
-    });
-    result.exitCode = exitCodeAfter(result.exitCode, result.maintenance);
+    if (!result.interrupted) {
+      result.maintenance = await afterBackup(session, db, settings, {
+        dryRun,
+        progress,
+        signal: req.signal,
+      });
+      result.exitCode = exitCodeAfter(result.exitCode, result.maintenance);
+    }
     autoVacuum(db, opts, logger);
+    if (!dryRun) result.backendStatistics = await statisticsFromDatabase(session, db);
     result.durationMs = Date.now() - started;
     return result;
   } finally {
@@ -193,7 +215,7 @@ async function runBackup(
   );
   const filesetId = addFileset(db, operationId, dlistVolumeId, dlistTime.getTime(), true);
   const writer = new DblockWriter(session, settings, db, operationId, uploader, indexPolicy);
-  const ctx = new BackupContext(db, settings, writer, dryRun, c, opts, filesetId);
+  const ctx = new BackupContext(db, settings, writer, dryRun, c, opts, filesetId, req, progress);
   db.checkpoint();
 
   const walkOpts = walkOptionsFrom(opts, req.filters, (m: string) => logger.warn(m));
@@ -226,8 +248,13 @@ async function runBackup(
 
   let lastProgress = 0;
   let entries = 0;
+  let interrupted = false;
   for (const entry of walkSources(sources, walkOpts)) {
-    if (req.signal?.aborted) throw req.signal.reason ?? new Error("Backup cancelled");
+    throwIfAborted(req.signal);
+    if (req.stopSignal?.aborted) {
+      interrupted = true;
+      break;
+    }
     uploader.check();
     try {
       await ctx.processEntry(entry, previous?.ID, {
@@ -235,7 +262,13 @@ async function runBackup(
         disableFiletimeCheck,
       });
     } catch (err) {
-      if (err instanceof UserError) throw err;
+      if (err instanceof StoppedInsideFile) {
+        logger.info(`Stopped while reading ${entry.path}; it keeps its previous version`);
+        interrupted = true;
+        break;
+      }
+      if (err instanceof UserError || err instanceof CancelledError) throw err;
+      if (req.signal?.aborted) throw req.signal.reason;
       logger.warn(`Failed to process ${entry.path}: ${(err as Error).message}`);
     }
     const now = Date.now();
@@ -263,7 +296,8 @@ async function runBackup(
   await uploader.drain();
 
   const prevCount = previous ? countEntries(db, previous.ID) : 0;
-  const deleted = Math.max(0, prevCount - c.matchedPrevious);
+  // A stopped walk did not see every file: the ones it missed are not deleted.
+  const deleted = interrupted ? 0 : Math.max(0, prevCount - c.matchedPrevious);
   const changed = c.added + c.modified + c.changedOther + deleted > 0 || !previous;
   const result: BackupResult = {
     examinedFiles: c.examined,
@@ -284,6 +318,7 @@ async function runBackup(
     durationMs: 0,
     dryRun,
     exitCode: 0,
+    interrupted,
   };
 
   if (dryRun) {
@@ -301,18 +336,25 @@ async function runBackup(
       filesDone: c.examined,
       bytesDone: c.sizeExamined,
     });
-    const zipPath = writeDlist(session, db, settings, filesetId);
+    if (interrupted) {
+      // The partial version: the files finished now, the rest as the version before had them.
+      makePartialFileset(db, filesetId, previous?.ID);
+      db.checkpoint();
+    }
+    const zipPath = writeDlist(session, db, settings, filesetId, !interrupted);
     const sealed = await sealVolume(settings, zipPath);
     setVolumeState(db, dlistVolumeId, VolumeState.Uploading, sealed);
     db.checkpoint();
     await uploader.put(dlistName, sealed.path, sealed.size);
     setVolumeState(db, dlistVolumeId, VolumeState.Uploaded);
     db.commit();
-    result.version = { name: dlistName, time: dlistTime };
+    result.version = { name: dlistName, time: dlistTime, partial: interrupted };
   }
   result.bytesUploaded = uploader.bytesUploaded;
   result.filesUploaded = uploader.filesUploaded;
-  result.exitCode = result.errors.length
+  result.exitCode = interrupted && result.version
+    ? ExitCode.Partial
+    : result.errors.length
     ? ExitCode.Errors
     : result.warnings.length
     ? ExitCode.Warnings
@@ -320,6 +362,19 @@ async function runBackup(
     ? ExitCode.NothingUploaded
     : ExitCode.Success;
   return result;
+}
+
+/** A stop request reached the backup in the middle of a file; the file is left out. */
+class StoppedInsideFile extends Error {
+  constructor() {
+    super("Stopped inside a file");
+    this.name = "StoppedInsideFile";
+  }
+}
+
+/** Throws the abort reason (a CancelledError unless the caller gave another). */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new CancelledError("Backup aborted");
 }
 
 /** Per-run state for turning source entries into database rows and blocks. */
@@ -339,6 +394,8 @@ class BackupContext {
     private c: Counters,
     private opts: OptionValues,
     private filesetId: number,
+    private req: Pick<BackupRequest, "signal" | "stopSignal">,
+    private progress: ProgressSink,
   ) {
     this.readBuf = new Uint8Array(settings.blocksize);
     this.hpb = settings.blocksize / settings.hashSize;
@@ -540,8 +597,25 @@ class BackupContext {
     const hashes: Uint8Array[] = [];
     let length = 0;
     const buf = this.readBuf;
+    let lastProgress = Date.now();
     try {
       while (true) {
+        // Between blocks: abort ends the backup, stop gives up this file (see BackupRequest).
+        throwIfAborted(this.req.signal);
+        if (this.req.stopSignal?.aborted) throw new StoppedInsideFile();
+        const now = Date.now();
+        if (now - lastProgress > 250) {
+          lastProgress = now;
+          this.progress({
+            operation: "Backup",
+            phase: "Processing files",
+            filesDone: this.c.examined,
+            bytesDone: this.c.sizeExamined,
+            current: path,
+            currentSize: size,
+            currentOffset: length,
+          });
+        }
         let n = 0;
         while (n < buf.length) {
           const r = f.readSync(buf.subarray(n));

@@ -74,7 +74,7 @@ async function run(req: BrokenFilesRequest, purge: boolean): Promise<BrokenFiles
   const dryRun = opts.bool("dry-run");
   const settings = formatSettings(opts);
   const db = openCheckedDatabase(req.url, opts, settings);
-  const session = await Session.open(req.url, opts, logger).catch((err) => {
+  const session = await Session.open(req.url, opts, logger, "ListBrokenFiles").catch((err) => {
     db.close();
     throw err;
   });

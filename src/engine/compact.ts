@@ -141,17 +141,23 @@ export function planCompact(usage: readonly VolumeUsage[], l: CompactLimits): Co
 /** Runs the compact command: checks the remote, compacts, uploads the verification file. */
 export function compact(req: CompactRequest): Promise<CompactResult> {
   const started = Date.now();
-  return withBackup(req.url, req.options, req.logger, { checkRemote: true }, async (c) => {
-    const r = await runCompact(c.session, c.db, c.settings, {
-      progress: req.progress,
-      signal: req.signal,
-    });
-    if (r.compacted && !r.dryRun && req.options.bool("upload-verification-file")) {
-      await uploadVerificationFile(c.session, c.db, c.settings.prefix);
-    }
-    r.durationMs = Date.now() - started;
-    return r;
-  });
+  return withBackup(
+    req.url,
+    req.options,
+    req.logger,
+    { checkRemote: true, operation: "Compact" },
+    async (c) => {
+      const r = await runCompact(c.session, c.db, c.settings, {
+        progress: req.progress,
+        signal: req.signal,
+      });
+      if (r.compacted && !r.dryRun && req.options.bool("upload-verification-file")) {
+        await uploadVerificationFile(c.session, c.db, c.settings.prefix);
+      }
+      r.durationMs = Date.now() - started;
+      return r;
+    },
+  );
 }
 
 /**

@@ -234,9 +234,11 @@ export class DblockWriter {
       setVolumeState(this.db, volumeId, VolumeState.Uploading, sealed);
       if (index) setVolumeState(this.db, index.id, VolumeState.Uploading, index);
       this.db.checkpoint();
+      this.session.remoteLog.knownHash(name, sealed.hash);
       await this.uploader.put(name, sealed.path, sealed.size);
       setVolumeState(this.db, volumeId, VolumeState.Uploaded);
       if (index) {
+        if (index.hash) this.session.remoteLog.knownHash(index.name, index.hash);
         await this.uploader.put(index.name, index.path, index.size);
         setVolumeState(this.db, index.id, VolumeState.Uploaded);
       }

@@ -64,21 +64,27 @@ export function deleteVersions(req: DeleteRequest): Promise<DeleteResult> {
       "Nothing to delete: give --version, --keep-time, --keep-versions or --retention-policy.",
     );
   }
-  return withBackup(req.url, req.options, logger, { checkRemote: true }, async (c) => {
-    const r = await runDelete(c.session, c.db, c.settings, rules, {
-      progress: req.progress,
-      signal: req.signal,
-      now: req.now,
-    });
-    if (
-      (r.deleted.length > 0 || r.compact?.compacted) && !r.dryRun &&
-      req.options.bool("upload-verification-file")
-    ) {
-      await uploadVerificationFile(c.session, c.db, c.settings.prefix);
-    }
-    r.durationMs = Date.now() - started;
-    return r;
-  });
+  return withBackup(
+    req.url,
+    req.options,
+    logger,
+    { checkRemote: true, operation: "Delete" },
+    async (c) => {
+      const r = await runDelete(c.session, c.db, c.settings, rules, {
+        progress: req.progress,
+        signal: req.signal,
+        now: req.now,
+      });
+      if (
+        (r.deleted.length > 0 || r.compact?.compacted) && !r.dryRun &&
+        req.options.bool("upload-verification-file")
+      ) {
+        await uploadVerificationFile(c.session, c.db, c.settings.prefix);
+      }
+      r.durationMs = Date.now() - started;
+      return r;
+    },
+  );
 }
 
 /** Deletes versions with an open session and database (also used after a backup). */

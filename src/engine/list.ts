@@ -48,7 +48,7 @@ export class BackupView {
 
   /** Opens the local database, or reads the remote dlists when there is none. */
   static async open(url: string, opts: OptionValues, logger = new Logger()): Promise<BackupView> {
-    const session = await Session.open(url, opts, logger);
+    const session = await Session.open(url, opts, logger, "List");
     try {
       let db = openExistingDatabase(url, opts);
       const local = db !== undefined;

@@ -40,14 +40,14 @@ export async function withBackup<T>(
   url: string,
   options: OptionValues,
   logger: Logger | undefined,
-  o: { checkRemote: boolean },
+  o: { checkRemote: boolean; operation?: string },
   body: (ctx: BackupContext) => Promise<T>,
 ): Promise<T> {
   const settings = formatSettings(options);
   const db = openBackupDatabase(url, options);
   let session: Session | undefined;
   try {
-    session = await Session.open(url, options, logger ?? new Logger());
+    session = await Session.open(url, options, logger ?? new Logger(), o.operation);
     verifyFormatSettings(db, settings, options);
     if (o.checkRemote) {
       await checkRemoteAgainstDatabase(session, db, settings, { autoCreateFolder: false });

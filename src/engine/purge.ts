@@ -71,7 +71,7 @@ export async function purge(req: PurgeRequest): Promise<PurgeResult> {
 
   const settings = formatSettings(opts);
   const db = openCheckedDatabase(req.url, opts, settings);
-  const session = await Session.open(req.url, opts, logger).catch((err) => {
+  const session = await Session.open(req.url, opts, logger, "PurgeFiles").catch((err) => {
     db.close();
     throw err;
   });

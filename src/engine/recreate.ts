@@ -98,7 +98,7 @@ export async function recreateDatabase(req: RecreateRequest): Promise<RecreateRe
     }
     await removeDatabaseFiles(path);
   }
-  const session = await Session.open(req.url, opts, logger);
+  const session = await Session.open(req.url, opts, logger, "Recreate");
   let db: LocalDatabase | undefined;
   try {
     progress({ operation: "Recreate", phase: "Listing remote files", filesDone: 0, bytesDone: 0 });

@@ -80,6 +80,7 @@ export async function fetchVolume(
     } catch {
       throw missing(name);
     }
+    await session.remoteLog.recordRead(name, local);
   } else {
     local = session.tempFile(".download");
     downloaded = true;
@@ -169,7 +170,9 @@ export async function verifyRemoteFile(
       throw missing(name);
     }
     if (expected.size >= 0 && size !== expected.size) throw sizeMismatch(name, size, expected.size);
-    if ((await hashFile(path)).hash !== expected.hash) throw badHash(name);
+    const got = await hashFile(path);
+    if (!downloaded) await session.remoteLog.recordRead(name, path, got.hash);
+    if (got.hash !== expected.hash) throw badHash(name);
   } finally {
     if (downloaded) await Deno.remove(path).catch(() => {});
   }
@@ -223,6 +226,7 @@ export async function openVolume(
     } catch (err) {
       throw decryptError(name, err);
     }
+    await session.remoteLog.recordRead(name, local, r.inputSha256);
     if (expected?.hash && r.inputSha256 !== expected.hash) throw badHash(name);
     const zip = ZipReader.fromBytes(r.data!, name);
     return { zip, close: () => Promise.resolve(zip.close()) };
@@ -231,7 +235,9 @@ export async function openVolume(
     if (expected?.size !== undefined && expected.size >= 0 && size !== expected.size) {
       throw sizeMismatch(name, size, expected.size);
     }
-    if (expected?.hash && (await hashFile(local)).hash !== expected.hash) throw badHash(name);
+    const got = expected?.hash ? (await hashFile(local)).hash : undefined;
+    await session.remoteLog.recordRead(name, local, got);
+    if (expected?.hash && got !== expected.hash) throw badHash(name);
     const zip = await ZipReader.open(local);
     return { zip, close: () => Promise.resolve(zip.close()) };
   }

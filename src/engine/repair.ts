@@ -101,7 +101,7 @@ export async function repair(req: RepairRequest): Promise<RepairResult> {
     };
   }
   const settings = formatSettings(opts);
-  const session = await Session.open(req.url, opts, logger);
+  const session = await Session.open(req.url, opts, logger, "Repair");
   const db = Db.open(path, { create: false });
   try {
     assertNotRecreating(db);

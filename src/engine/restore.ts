@@ -173,7 +173,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
   const logger = req.logger ?? new Logger();
   const progress = req.progress ?? noProgress;
   const settings = formatSettings(opts);
-  const session = await Session.open(req.url, opts, logger);
+  const session = await Session.open(req.url, opts, logger, "Restore");
   let db = openExistingDatabase(req.url, opts);
   const usedLocal = db !== undefined;
   let volumesDownloaded = 0;

@@ -11,7 +11,9 @@ import type { Backend } from "../backends/backend.ts";
 import { openBackend, parseStorageUrl, redact } from "../backends/registry.ts";
 import { locateDatabase } from "../db/dbconfig.ts";
 import { LocalDatabase } from "../db/local_database.ts";
+import { addRemoteOperations } from "../db/operation_log.ts";
 import { CpuPool } from "./cpu_pool.ts";
+import { RecordingBackend, RemoteLog } from "./remote_log.ts";
 
 /** The remote format settings of one backup. */
 export interface FormatSettings {
@@ -97,9 +99,16 @@ export function databasePathFor(url: string, opts: OptionValues): string {
   });
 }
 
-/** An open operation context; `close()` releases everything. */
+/**
+ * An open operation context; `close()` releases everything. Every remote operation goes through
+ * `backend`, which records it in `remoteLog`; `close()` writes that log to the backup's local
+ * database when there is one.
+ */
 export class Session {
   readonly logger: Logger;
+  readonly startedAt = Date.now();
+  /** The newest Operation row of the backup's database when the session opened (0: none). */
+  lastOperationBefore = 0;
   private closers: (() => void | Promise<void>)[] = [];
   constructor(
     readonly url: string,
@@ -108,13 +117,27 @@ export class Session {
     readonly tempDir: string,
     readonly pool: CpuPool,
     logger: Logger,
+    /** The operation's name for the log when it records no operation row itself. */
+    readonly operation = "Operation",
+    /** What went through `backend` (a RecordingBackend over the same log). */
+    readonly remoteLog = new RemoteLog(),
   ) {
     this.logger = logger;
   }
 
-  /** Opens backend, temp folder and CPU pool. The database is opened separately when needed. */
-  static async open(url: string, opts: OptionValues, logger = new Logger()): Promise<Session> {
-    const backend = openBackend(url, opts, logger);
+  /**
+   * Opens backend, temp folder and CPU pool. The database is opened separately when needed.
+   * `operation` names the run in the remote operation log (Backup, Restore, Test, ...).
+   */
+  static async open(
+    url: string,
+    opts: OptionValues,
+    logger = new Logger(),
+    operation = "Operation",
+  ): Promise<Session> {
+    const log = new RemoteLog();
+    const lastOperation = lastOperationId(url, opts);
+    const backend = new RecordingBackend(openBackend(url, opts, logger), log);
     const base = opts.str("tempdir");
     if (base) await Deno.mkdir(base, { recursive: true });
     const tempDir = await Deno.makeTempDir({ dir: base, prefix: "dup-" });
@@ -123,7 +146,9 @@ export class Session {
       : Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
     const pool = new CpuPool(threads);
     await pool.ready();
-    return new Session(url, opts, backend, tempDir, pool, logger);
+    const s = new Session(url, opts, backend, tempDir, pool, logger, operation, log);
+    s.lastOperationBefore = lastOperation;
+    return s;
   }
 
   /** Text for messages: the URL without credentials. */
@@ -147,8 +172,60 @@ export class Session {
       } catch { /* keep closing */ }
     }
     this.pool.close();
+    this.writeRemoteLog();
     await this.backend.close().catch(() => {});
     await Deno.remove(this.tempDir, { recursive: true }).catch(() => {});
+  }
+
+  /**
+   * Adds the recorded remote operations to the backup's local database, if it exists (an
+   * operation on a temporary database, or with --no-local-db, has nowhere to keep them).
+   */
+  private writeRemoteLog(): void {
+    const entries = this.remoteLog.entries.splice(0);
+    if (entries.length === 0 || this.opts.bool("no-local-db")) return;
+    let db: LocalDatabase | undefined;
+    try {
+      const path = databasePathFor(this.url, this.opts);
+      try {
+        Deno.statSync(path);
+      } catch {
+        return;
+      }
+      db = LocalDatabase.open(path, { create: false });
+      addRemoteOperations(
+        db,
+        entries.map((e) => ({
+          Timestamp: e.timestamp,
+          Operation: e.operation,
+          Path: e.path,
+          Data: e.data,
+        })),
+        this.operation,
+        this.startedAt,
+        this.lastOperationBefore,
+      );
+    } catch (err) {
+      this.logger.warn(`Could not write the remote operation log: ${(err as Error).message}`);
+    } finally {
+      db?.close();
+    }
+  }
+}
+
+/** The newest Operation row ID in the backup's existing local database, or 0. Never throws. */
+function lastOperationId(url: string, opts: OptionValues): number {
+  if (opts.bool("no-local-db")) return 0;
+  let db: LocalDatabase | undefined;
+  try {
+    const path = databasePathFor(url, opts);
+    Deno.statSync(path);
+    db = LocalDatabase.open(path, { create: false, readOnly: true });
+    return db.get<{ n: number | null }>("SELECT MAX(ID) AS n FROM Operation")?.n ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    db?.close();
   }
 }
 

@@ -93,7 +93,7 @@ export function testBackup(req: TestRequest): Promise<TestResult> {
     req.url,
     opts,
     logger,
-    { checkRemote: false },
+    { checkRemote: false, operation: "Test" },
     async ({ session, db, settings }) => {
       const listed: VolumeVerification[] = [];
       const skip = new Set<string>();

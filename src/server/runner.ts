@@ -19,6 +19,7 @@ import { compact } from "../engine/compact.ts";
 import { vacuum } from "../engine/vacuum.ts";
 import { repair } from "../engine/repair.ts";
 import { createBugReport } from "../engine/bug_report.ts";
+import { reportRemoteSize } from "../engine/remote_files.ts";
 import type { ServerEvents } from "./events.ts";
 
 /** What the runner needs from the server. */
@@ -137,6 +138,7 @@ export function backupTask(host: RunnerHost, b: BackupRecord): TaskSpec {
         progress: ctx.progress,
         logger: ctx.logger,
         signal: ctx.signal,
+        stopSignal: ctx.stopSignal,
         afterUpload: inputs.postBackup,
       }),
   );
@@ -197,6 +199,21 @@ export function repairTask(
       logger: ctx.logger,
       signal: ctx.signal,
     }));
+}
+
+/**
+ * The task that lists the destination and records what the backup occupies there (the backup's
+ * TargetFilesSize, TargetFilesCount and quota metadata).
+ */
+export function reportRemoteSizeTask(host: RunnerHost, b: BackupRecord): TaskSpec {
+  return hookedTask(
+    b,
+    "ReportRemoteSize",
+    engineOptions(host, b),
+    [],
+    (inputs, ctx) =>
+      reportRemoteSize({ url: inputs.remoteUrl, options: inputs.options, logger: ctx.logger }),
+  );
 }
 
 /** Where the bug report of a task is written. */

@@ -1,8 +1,10 @@
 /**
  * The task queue: one task at a time, first in first out (`skipQueue` puts a task first), paused
- * queues start nothing new. Stop and abort reach the running engine function through its
- * AbortSignal; the engine checks it between files, so they take effect within the current file.
+ * queues start nothing new. Stop and abort reach the running engine function through a two-level
+ * {@link Cancellation}: `stopSignal` (finish the work in hand, keep what is done) and `signal`
+ * (end at once). A task that returns normally after a stop request ends as "Stopped".
  */
+import { Cancellation } from "../core/cancellation.ts";
 import { CancelledError, UserError } from "../core/errors.ts";
 import { Logger, type LogLevel } from "../core/log.ts";
 import type { ProgressEvent, ProgressSink } from "../core/progress.ts";
@@ -11,7 +13,10 @@ import type { ServerEvents } from "./events.ts";
 /** What a running task gets from the queue. */
 export interface TaskContext {
   taskId: number;
+  /** Abort: end at once. */
   signal: AbortSignal;
+  /** Stop (also set by abort): end after the work in hand, keeping what is done. */
+  stopSignal: AbortSignal;
   progress: ProgressSink;
   logger: Logger;
 }
@@ -44,7 +49,7 @@ interface Entry {
   id: number;
   spec: TaskSpec;
   info: TaskInfo;
-  ac: AbortController;
+  cancel: Cancellation;
   progress?: ProgressEvent;
   progressAt: number;
   done: Promise<void>;
@@ -96,7 +101,7 @@ export class TaskQueue {
     const e: Entry = {
       id,
       spec,
-      ac: new AbortController(),
+      cancel: new Cancellation(),
       progressAt: 0,
       done,
       resolve,
@@ -168,10 +173,8 @@ export class TaskQueue {
       return true;
     }
     if (this.#current?.id !== id) return false;
-    const reason = mode === "stop"
-      ? new CancelledError("Stopped on request after the current file")
-      : new CancelledError("Aborted on request");
-    this.#current.ac.abort(reason);
+    if (mode === "stop") this.#current.cancel.stop(new CancelledError("Stopped on request"));
+    else this.#current.cancel.abort(new CancelledError("Aborted on request"));
     this.events.changed();
     return true;
   }
@@ -221,8 +224,8 @@ export class TaskQueue {
       BackendSpeed: -1,
       BackendIsBlocking: false,
       CurrentFilename: p?.current ?? null,
-      CurrentFilesize: 0,
-      CurrentFileoffset: 0,
+      CurrentFilesize: p?.currentSize ?? 0,
+      CurrentFileoffset: p?.currentOffset ?? 0,
       CurrentFilecomplete: false,
       Phase: e ? phaseName(e.spec.operation, p?.phase) : "Error",
       PhaseText: p?.phase ?? null,
@@ -246,7 +249,7 @@ export class TaskQueue {
     }
     const cur = this.#current;
     if (cur) {
-      cur.ac.abort(new CancelledError("The server is shutting down"));
+      cur.cancel.abort(new CancelledError("The server is shutting down"));
       await cur.done;
     }
   }
@@ -276,16 +279,24 @@ export class TaskQueue {
         this.events.publish("progress", this.progressState());
       }
     };
+    const c = e.cancel;
     try {
-      e.info.Result = await e.spec.run({ taskId: e.id, signal: e.ac.signal, progress, logger });
-      e.info.Status = "Completed";
+      e.info.Result = await e.spec.run({
+        taskId: e.id,
+        signal: c.signal,
+        stopSignal: c.stopSignal,
+        progress,
+        logger,
+      });
+      // A stop the operation honoured by ending early (a backup keeps a partial version).
+      if (c.stopping) {
+        e.info.Status = c.aborted ? "Aborted" : "Stopped";
+        e.info.ErrorMessage = (c.stopSignal.reason as Error)?.message ?? null;
+      } else e.info.Status = "Completed";
     } catch (err) {
-      const reason = e.ac.signal.aborted ? e.ac.signal.reason : undefined;
-      if (reason instanceof CancelledError || err instanceof CancelledError) {
-        e.info.Status = /stop/i.test(String((reason ?? err as Error).message))
-          ? "Stopped"
-          : "Aborted";
-        e.info.ErrorMessage = (reason ?? err as Error).message;
+      if (c.stopping || err instanceof CancelledError) {
+        e.info.Status = c.aborted || !c.stopping ? "Aborted" : "Stopped";
+        e.info.ErrorMessage = ((c.stopSignal.reason ?? err) as Error).message;
       } else {
         e.info.Status = "Failed";
         e.info.ErrorMessage = (err as Error)?.message ?? String(err);

@@ -32,7 +32,10 @@ export async function backupCommand(ctx: CommandContext): Promise<number> {
   ctx.out(`  Uploaded:        ${r.filesUploaded} files, ${formatSize(r.bytesUploaded)}`);
   if (r.warnings.length) ctx.out(`  Warnings:        ${r.warnings.length}`);
   if (r.errors.length) ctx.out(`  Errors:          ${r.errors.length}`);
-  if (r.version) ctx.out(`New version: ${r.version.name}`);
-  else if (!r.dryRun) ctx.out("No changes found: no new version was created.");
+  if (r.version) {
+    ctx.out(
+      `New version: ${r.version.name}${r.version.partial ? " (partial: stopped early)" : ""}`,
+    );
+  } else if (!r.dryRun) ctx.out("No changes found: no new version was created.");
   return r.exitCode;
 }

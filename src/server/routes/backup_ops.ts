@@ -17,6 +17,7 @@ import {
   engineOptions,
   repairTask,
   reportPath,
+  reportRemoteSizeTask,
   type RestoreInput,
   restoreTask,
   vacuumTask,
@@ -105,6 +106,7 @@ export function backupOpsRoutes(api: Hono, ctx: ServerContext): void {
     compact: compactTask,
     vacuum: vacuumTask,
     createreport: createReportTask,
+    "report-remote-size": reportRemoteSizeTask,
   };
   for (const [route, make] of Object.entries(simpleTasks)) {
     api.post(`/backup/:id/${route}`, (c) => {
@@ -146,16 +148,6 @@ export function backupOpsRoutes(api: Hono, ctx: ServerContext): void {
   };
   api.post("/backup/:id/repair", repairRoute);
   api.post("/backup/:id/repairupdate", repairRoute);
-
-  api.post("/backup/:id/report-remote-size", (c) => {
-    getBackupOr404(ctx, c.req.param("id"));
-    throw new HttpError(
-      501,
-      "Reporting the remote size is not available in this version yet; the backup's metadata " +
-        "shows the size after each backup.",
-      "NotAvailableYet",
-    );
-  });
 
   api.post("/backup/:id/deletedb", (c) => {
     const b = getBackupOr404(ctx, c.req.param("id"));
@@ -260,13 +252,21 @@ export function backupOpsRoutes(api: Hono, ctx: ServerContext): void {
 
   api.get("/backup/:id/remotelog", (c) => {
     const b = getBackupOr404(ctx, c.req.param("id"));
-    if (!existsSync(b.DBPath)) return c.json([]);
     const offset = queryInt(c, "offset");
     const size = queryInt(c, "pagesize") ?? 100;
+    if (!existsSync(b.DBPath)) return c.json([]);
     const db = LocalDatabase.open(b.DBPath, { create: false });
     try {
+      // Duplicati's shape: ID, OperationID, Timestamp (unix seconds), Operation, Path, Data.
       const rows = remoteOperations(db, offset, size);
-      return c.json(rows.map((r) => ({ ...r, Path: maskUrl(String(r.Path)) })));
+      return c.json(rows.map((r) => ({
+        ID: r.ID,
+        OperationID: r.OperationID,
+        Timestamp: Math.floor(Number(r.Timestamp) / 1000),
+        Operation: r.Operation,
+        Path: maskUrl(String(r.Path)),
+        Data: r.Data,
+      })));
     } finally {
       db.close();
     }

@@ -18,6 +18,7 @@ import { HttpError, notFound, queryFlag, readObject } from "../http_errors.ts";
 import { engineOptions, newDatabasePath } from "../runner.ts";
 import { isSensitiveName, stripUrlSecrets } from "../secrets.ts";
 import { isEncryptedConfig, openConfig, sealConfig } from "../../engine/config_file.ts";
+import { deleteRemoteFiles } from "../../engine/remote_files.ts";
 import { VERSION } from "../../core/version.ts";
 import { AuthError } from "../auth.ts";
 
@@ -232,11 +233,8 @@ export function backupsRoutes(api: Hono, ctx: ServerContext): void {
       await ctx.queue.wait(active.ID);
     }
     if (queryFlag(c, "delete-remote-files")) {
-      throw new HttpError(
-        400,
-        "Deleting the remote files is not available in this version yet",
-        "NotAvailableYet",
-      );
+      // First, so a destination that cannot be reached leaves the configuration to retry with.
+      await deleteRemoteFiles({ url: b.TargetURL, options: engineOptions(ctx, b) });
     }
     ctx.db.deleteBackup(b.ID);
     if (queryFlag(c, "delete-local-db")) {

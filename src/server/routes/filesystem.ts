@@ -42,6 +42,9 @@ function resolvePath(p: string): string {
 export function filesystemRoutes(api: Hono, _ctx: ServerContext): void {
   api.post("/filesystem", async (c) => {
     const body = await readObject(c, { optional: true });
+    if (body.path !== undefined && body.path !== null && typeof body.path !== "string") {
+      throw new HttpError(400, 'Send the folder to list as "path" (a string)', "BadValue");
+    }
     const raw = typeof body.path === "string" && body.path !== "" ? body.path : SEP;
     const onlyFolders = queryFlag(c, "onlyFolders");
     const showHidden = queryFlag(c, "showHidden");

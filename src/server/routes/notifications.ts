@@ -21,7 +21,8 @@ function noteId(raw: string): number {
 export function notificationRoutes(api: Hono, ctx: ServerContext): void {
   api.get("/notifications", (c) => c.json(ctx.db.notifications()));
   api.get("/notification/:id", (c) => {
-    const n = ctx.db.notifications().find((x) => x.ID === noteId(c.req.param("id")));
+    const id = noteId(c.req.param("id"));
+    const n = ctx.db.notifications().find((x) => x.ID === id);
     if (!n) throw notFound("Notification");
     return c.json(n);
   });
