@@ -62,6 +62,8 @@ export function systemdUnit(spec: ServiceSpec): string {
     "[Service]",
     "Type=simple",
     `WorkingDirectory=${systemdQuote(spec.workingDirectory)}`,
+    // When the program runs on the portable folder's Deno runtime, it must not look for updates.
+    "Environment=DENO_NO_UPDATE_CHECK=1",
     `ExecStart=${spec.argv.map(systemdQuote).join(" ")}`,
     // The watchdog gets SIGTERM and shuts the server down itself; what is left is killed.
     "KillMode=mixed",
@@ -101,6 +103,11 @@ export function launchdPlist(spec: ServiceSpec): string {
     "  </array>",
     "  <key>WorkingDirectory</key>",
     `  <string>${xmlEscape(spec.workingDirectory)}</string>`,
+    "  <key>EnvironmentVariables</key>",
+    "  <dict>",
+    "    <key>DENO_NO_UPDATE_CHECK</key>",
+    "    <string>1</string>",
+    "  </dict>",
     "  <key>RunAtLoad</key>",
     "  <true/>",
     "  <key>KeepAlive</key>",

@@ -81,7 +81,7 @@ async function signIn(url: string): Promise<Response> {
   });
 }
 
-Deno.test("portable: unzip, run without arguments, sign in, next port, second start, read-only folder", async (t) => {
+Deno.test("portable: unzip, run without arguments, sign in, next port, second start, service, read-only folder", async (t) => {
   const work = await Deno.makeTempDir({ prefix: "portable-test-" });
   await Deno.chmod(work, 0o755);
   const procs: Running[] = [];
@@ -179,6 +179,45 @@ Deno.test("portable: unzip, run without arguments, sign in, next port, second st
         assert.equal((await again.done).code, 0, again.output());
       },
     );
+
+    await t.step("duplicati-service runs the bundled server under the watchdog", async () => {
+      const folder = await unzip(zip, join(work, "svc"));
+      const port = freePort();
+      const svc = start(join(folder, "duplicati-service"), {}, [`--webservice-port=${port}`]);
+      procs.push(svc);
+      const up = await until(async () => {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/health`);
+          await r.body?.cancel();
+          return r.ok;
+        } catch {
+          return false;
+        }
+      }, 60_000);
+      assert.ok(up, svc.output());
+      assert.match(svc.output(), /\[service\] Started the server \(process \d+\)/);
+      assert.ok((await Deno.stat(join(folder, "data", "Duplicati-server.sqlite"))).isFile);
+      svc.child.kill("SIGTERM");
+      assert.equal((await svc.done).code, 0, svc.output());
+
+      const units = join(work, "units");
+      await Deno.mkdir(units);
+      const install = start(join(folder, "duplicati-service"), {}, [
+        "install",
+        `--unit-dir=${units}`,
+        "--no-activate",
+      ]);
+      assert.equal((await install.done).code, 0, install.output());
+      const unit = await Deno.readTextFile(join(units, "duplicati.service"));
+      assert.match(
+        unit,
+        new RegExp(
+          `^ExecStart=${folder}/runtime/deno run -A --no-config \\S+ ${folder}/duplicati\\.js ` +
+            "service run$",
+          "m",
+        ),
+      );
+    });
 
     await t.step("a read-only portable folder gives a clear error", async () => {
       const folder = await unzip(zip, join(work, "b"));

@@ -35,6 +35,7 @@ Deno.test("systemd: ExecStart quotes spaces and keeps % and $ literal", () => {
   );
   assert.match(unit, /^WorkingDirectory="\/media\/usb stick"$/m);
   assert.match(unit, /^KillMode=mixed$/m);
+  assert.match(unit, /^Environment=DENO_NO_UPDATE_CHECK=1$/m);
   assert.match(unit, /^\[Install\]\nWantedBy=multi-user\.target$/m);
 });
 
@@ -67,6 +68,7 @@ Deno.test("macOS: a launchd daemon with each argument in its own string", () => 
     /<array>\n\s*<string>\/media\/usb stick\/duplicati<\/string>\n\s*<string>service<\/string>\n\s*<string>run<\/string>\n\s*<string>--webservice-port=8300<\/string>\n\s*<string>--x=a&amp;b&lt;c&gt;<\/string>\n\s*<\/array>/,
   );
   assert.match(plist, /<key>RunAtLoad<\/key>\n\s*<true\/>/);
+  assert.match(plist, /<key>DENO_NO_UPDATE_CHECK<\/key>\n\s*<string>1<\/string>/);
   const plan = installPlan("darwin", SPEC);
   assert.equal(
     plan.steps[0].kind === "write" && plan.steps[0].path,

@@ -152,6 +152,26 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a server whose watchdog was killed stops by itself (its standard input closes)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "dup-service-" });
+    const svc = startService(dir, ["--webservice-port=0"]);
+    let pid = 0;
+    try {
+      pid = (await nthServerUp(svc, 1)).pid;
+      svc.child.kill("SIGKILL");
+      await svc.done;
+      await until(() => !alive(pid), "the orphaned server to stop", 30_000);
+    } finally {
+      if (pid && alive(pid)) Deno.kill(pid, "SIGKILL");
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("the watchdog gives up on a server that never starts, with exit code 100", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dup-service-" });
   const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
