@@ -149,15 +149,26 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     });
     const result = await runBackup(session, db, settings, req, remote, logger, progress, dryRun);
     await req.afterUpload?.();
-    if (!result.interrupted) {
-      result.maintenance = await afterBackup(session, db, settings, {
-        dryRun,
-        progress,
-        signal: req.signal,
-      });
-      result.exitCode = exitCodeAfter(result.exitCode, result.maintenance);
+    let maintained = false;
+    if (!result.interrupted && !req.stopSignal?.aborted) {
+      // A stop during retention, compact or the sample test ends them; the version is done.
+      const signals = [req.signal, req.stopSignal].filter((s): s is AbortSignal => !!s);
+      try {
+        result.maintenance = await afterBackup(session, db, settings, {
+          dryRun,
+          progress,
+          signal: signals.length ? AbortSignal.any(signals) : undefined,
+        });
+        result.exitCode = exitCodeAfter(result.exitCode, result.maintenance);
+        maintained = true;
+      } catch (err) {
+        if (!req.stopSignal?.aborted || req.signal?.aborted) throw err;
+        // What the clean-up had not committed is undone here and finished by the next run.
+        db.rollback();
+        logger.info("Stopped during the clean-up after the backup; the next backup finishes it");
+      }
     }
-    autoVacuum(db, opts, logger);
+    if (maintained) autoVacuum(db, opts, logger);
     if (!dryRun) result.backendStatistics = await statisticsFromDatabase(session, db);
     result.durationMs = Date.now() - started;
     return result;

@@ -106,10 +106,10 @@ export function createApp(ctx: ServerContext): Hono {
     const path = c.req.path.replace(/^\/api\/v1/, "");
     if (!PUBLIC_API.some((r) => r.test(path))) {
       const h = c.req.header("Authorization") ?? "";
-      if (!h.startsWith("Bearer ")) {
+      if (h.startsWith("PreAuth ")) ctx.auth.verifyPreAuth(h.slice(8).trim());
+      else if (!h.startsWith("Bearer ")) {
         throw new AuthError("Sign in first: send Authorization: Bearer <access token>");
-      }
-      ctx.auth.verifyAccess(h.slice(7).trim());
+      } else ctx.auth.verifyAccess(h.slice(7).trim());
     }
     c.header("Cache-Control", "no-store");
     await next();

@@ -4,7 +4,7 @@
  * ends its family), one-time sign-in tokens, single-operation tokens, and a limit on failed
  * attempts.
  */
-import { pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import type { ServerDatabase } from "./database.ts";
 import { type Claims, JwtSigner, TokenError } from "./jwt.ts";
 
@@ -41,6 +41,11 @@ interface PbkdfConfig {
   Iterations: number;
   Salt: string;
   Hash: string;
+}
+
+/** SHA-256 of a token, so tokens of any length compare in constant time. */
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
 }
 
 function pbkdf(password: string, salt: Buffer, iterations: number): Buffer {
@@ -132,11 +137,20 @@ export class Authenticator {
   /**
    * `refreshSeconds` is the refresh-token lifetime with "remember me" (--webservice-token-duration).
    */
+  #preAuth: Buffer[];
+
   constructor(
     private db: ServerDatabase,
     private refreshSeconds: number,
-    opts: { now?: () => number; enableForeverToken?: boolean; disableSigninTokens?: boolean } = {},
+    opts: {
+      now?: () => number;
+      enableForeverToken?: boolean;
+      disableSigninTokens?: boolean;
+      /** Fixed tokens accepted as `Authorization: PreAuth <token>` (--webservice-pre-auth-tokens). */
+      preAuthTokens?: readonly string[];
+    } = {},
   ) {
+    this.#preAuth = (opts.preAuthTokens ?? []).map((t) => digest(t));
     let cfg = db.setting("jwt-config");
     if (!cfg) {
       cfg = JSON.stringify({ SigningKey: randomBytes(32).toString("base64") });
@@ -315,6 +329,14 @@ export class Authenticator {
     if (c.typ !== "access") throw new AuthError("Not an access token");
     if (c.fam && !this.db.tokenFamily(c.fam)) throw new AuthError("The sign-in has ended");
     return c;
+  }
+
+  /** Checks a fixed `PreAuth` token, in constant time. Throws AuthError. */
+  verifyPreAuth(token: string): void {
+    const d = digest(token);
+    let ok = false;
+    for (const t of this.#preAuth) ok = timingSafeEqual(t, d) || ok;
+    if (!ok) throw new AuthError("Unknown PreAuth token");
   }
 
   /** A one-minute token for one operation (export, bugreport, websocket). */

@@ -144,6 +144,9 @@ export function backupTask(host: RunnerHost, b: BackupRecord): TaskSpec {
   );
 }
 
+// Operations other than backup have no partial result to keep: a stop ends them like an abort
+// (their TaskContext.stopSignal fires on both).
+
 /** The task that checks remote files of a stored backup (`test` with --backup-test-samples). */
 export function verifyTask(host: RunnerHost, b: BackupRecord): TaskSpec {
   const options = engineOptions(host, b);
@@ -155,7 +158,7 @@ export function verifyTask(host: RunnerHost, b: BackupRecord): TaskSpec {
       samples: samples > 0 ? samples : 1,
       progress: ctx.progress,
       logger: ctx.logger,
-      signal: ctx.signal,
+      signal: ctx.stopSignal,
     }));
 }
 
@@ -167,7 +170,7 @@ export function compactTask(host: RunnerHost, b: BackupRecord): TaskSpec {
       options: inputs.options,
       progress: ctx.progress,
       logger: ctx.logger,
-      signal: ctx.signal,
+      signal: ctx.stopSignal,
     }));
 }
 
@@ -197,7 +200,7 @@ export function repairTask(
       options: inputs.options,
       progress: ctx.progress,
       logger: ctx.logger,
-      signal: ctx.signal,
+      signal: ctx.stopSignal,
     }));
 }
 
@@ -291,7 +294,7 @@ export function restoreTask(host: RunnerHost, b: BackupRecord, input: RestoreInp
         filters: new FilterList([]),
         progress: ctx.progress,
         logger: ctx.logger,
-        signal: ctx.signal,
+        signal: ctx.stopSignal,
       }),
   );
 }

@@ -122,6 +122,7 @@ export function startServer(
       now: clock,
       enableForeverToken: cfg.enableForeverToken,
       disableSigninTokens: cfg.disableSigninTokens,
+      preAuthTokens: cfg.preAuthTokens,
     });
     const generated = auth.ensurePassword(cfg.password);
     const events = new ServerEvents();

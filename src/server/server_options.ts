@@ -62,6 +62,12 @@ export const SERVER_OPTIONS: readonly ServerOptionDef[] = [
     summary: "Allow one long-lived API token per start (POST /api/v1/auth/issue-forever-token).",
   },
   {
+    name: "webservice-pre-auth-tokens",
+    kind: "string",
+    summary: "Fixed API tokens (; separated, each at least 10 characters of A-Z, a-z, 0-9, _ " +
+      "and -) accepted as the header Authorization: PreAuth <token>, for scripts.",
+  },
+  {
     name: "webservice-timezone",
     kind: "string",
     summary: "Time zone of the scheduler, such as Europe/Berlin.",
@@ -125,6 +131,8 @@ export interface ServerConfig {
   apiOnly: boolean;
   disableSigninTokens?: boolean;
   enableForeverToken: boolean;
+  /** Fixed tokens accepted as `Authorization: PreAuth <token>`. */
+  preAuthTokens: string[];
   timeZone?: string;
   dataFolder?: string;
   portableMode: boolean;
@@ -239,6 +247,16 @@ export function parseServerArgs(
   if (tokenDurationS < 60) {
     throw new ArgumentError("--webservice-token-duration must be at least 1m");
   }
+  const preAuthTokens = (str("webservice-pre-auth-tokens") ?? "").split(";").map((t) => t.trim())
+    .filter((t) => t !== "");
+  for (const t of preAuthTokens) {
+    if (!/^[A-Za-z0-9_-]{10,}$/.test(t)) {
+      throw new ArgumentError(
+        `Invalid --webservice-pre-auth-tokens: the token starting "${t.slice(0, 3)}" must be at ` +
+          "least 10 characters of A-Z, a-z, 0-9, _ and - (separate tokens with ;)",
+      );
+    }
+  }
   const ifc = str("webservice-interface");
   return {
     ports: parsePorts(str("webservice-port") ?? "8200"),
@@ -250,6 +268,7 @@ export function parseServerArgs(
     apiOnly: bool("webservice-api-only") ?? false,
     disableSigninTokens: bool("webservice-disable-signin-tokens"),
     enableForeverToken: bool("webservice-enable-forever-token") ?? false,
+    preAuthTokens,
     timeZone: str("webservice-timezone"),
     dataFolder: str("server-datafolder"),
     portableMode: bool("portable-mode") ?? false,

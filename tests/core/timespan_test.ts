@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   addTimespan,
+  formatDotNetTimeSpan,
   formatDuration,
   parseRetentionPolicy,
   parseTimespan,
@@ -79,4 +80,13 @@ Deno.test("formatDuration", () => {
   assert.equal(formatDuration(3 * D + 4 * H + 5 * MIN), "3d 04h 05m");
   assert.equal(formatDuration(Infinity), "?");
   assert.equal(formatDuration(-65 * S), "-1m 05s");
+});
+
+Deno.test("formatDotNetTimeSpan: .NET TimeSpan.ToString() as Duplicati stores durations", () => {
+  assert.equal(formatDotNetTimeSpan(0), "00:00:00");
+  assert.equal(formatDotNetTimeSpan(62_123.4567), "00:01:02.1234567");
+  assert.equal(formatDotNetTimeSpan(1500), "00:00:01.5000000");
+  assert.equal(formatDotNetTimeSpan(H + 2 * MIN + 3 * S), "01:02:03");
+  assert.equal(formatDotNetTimeSpan(D + 2 * H + 3 * MIN + 4 * S), "1.02:03:04");
+  assert.equal(formatDotNetTimeSpan(-1500), "-00:00:01.5000000");
 });

@@ -183,6 +183,31 @@ Deno.test("auth/status and single-operation tokens", async () => {
   });
 });
 
+Deno.test("fixed PreAuth tokens from --webservice-pre-auth-tokens open the API; others do not", async () => {
+  await withServer(async ({ client }) => {
+    const script = new Client(client.base);
+    const send = (token: string) =>
+      script.request("GET", "/api/v1/backups", undefined, {
+        headers: { Authorization: `PreAuth ${token}` },
+      });
+    assert.equal((await send("script-token-1")).status, 200);
+    assert.equal((await send("second_token_22")).status, 200);
+    const wrong = await send("script-token-2");
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.body.Error, /PreAuth/);
+    assert.equal((await send("")).status, 401);
+    // Bearer sign-in works as before.
+    assert.equal((await client.get("/api/v1/backups")).status, 200);
+  }, ["--webservice-pre-auth-tokens=script-token-1; second_token_22"]);
+  // Without the option, no PreAuth token is accepted.
+  await withServer(async ({ client }) => {
+    const r = await new Client(client.base).request("GET", "/api/v1/backups", undefined, {
+      headers: { Authorization: "PreAuth script-token-1" },
+    });
+    assert.equal(r.status, 401);
+  });
+});
+
 Deno.test("a generated password is printed as a sign-in link at first start only", async () => {
   const dir = await Deno.makeTempDir();
   try {

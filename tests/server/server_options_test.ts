@@ -41,6 +41,21 @@ Deno.test("server options: command line, DUPLICATI__ environment, and clear erro
   assert.throws(() => parseServerArgs(["--portable-mode=perhaps"], {}), /portable-mode/);
 });
 
+Deno.test("--webservice-pre-auth-tokens: ; separated, at least 10 safe characters each", () => {
+  assert.deepEqual(
+    parseServerArgs(["--webservice-pre-auth-tokens=abcdefghij;KLMNOPQRST_-1"], {}).preAuthTokens,
+    ["abcdefghij", "KLMNOPQRST_-1"],
+  );
+  assert.deepEqual(parseServerArgs([], {}).preAuthTokens, []);
+  for (const bad of ["short", "has space in it", "abcdefghij;tiny", "ümlautsümlauts"]) {
+    assert.throws(
+      () => parseServerArgs([`--webservice-pre-auth-tokens=${bad}`], {}),
+      /--webservice-pre-auth-tokens.*at least 10 characters/,
+      bad,
+    );
+  }
+});
+
 Deno.test("ports are tried in order; the port that worked is preferred next time", async () => {
   const [dir, clean] = await tempDir();
   const blocker = Deno.listen({ hostname: "127.0.0.1", port: 0 });
