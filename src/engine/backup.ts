@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { sha256 } from "../core/sha256.ts";
 import { collectAllGarbage } from "../core/memory.ts";
+import { eventLoopTurn } from "../core/event_loop.ts";
 import type { OptionValues } from "../core/option_values.ts";
 import type { FilterList } from "../core/filters.ts";
 import { CancelledError, ExitCode, UserError } from "../core/errors.ts";
@@ -294,6 +295,7 @@ async function runBackup(
       });
     }
     if (writer.full) await writer.closeVolume();
+    await eventLoopTurn();
     // Native hasher and file objects are freed only by full collections; keep them few.
     if (++entries % 20_000 === 0) collectAllGarbage();
   }
@@ -352,7 +354,7 @@ async function runBackup(
       makePartialFileset(db, filesetId, previous?.ID);
       db.checkpoint();
     }
-    const zipPath = writeDlist(session, db, settings, filesetId, !interrupted);
+    const zipPath = await writeDlist(session, db, settings, filesetId, !interrupted);
     const sealed = await sealVolume(settings, zipPath);
     setVolumeState(db, dlistVolumeId, VolumeState.Uploading, sealed);
     db.checkpoint();
@@ -641,6 +643,7 @@ class BackupContext {
         hashes.push(h);
         length += n;
         if (n < buf.length) break;
+        await eventLoopTurn();
       }
     } finally {
       f.close();

@@ -172,10 +172,14 @@ export class DblockWriter {
       if (r.op !== "compress") throw new Error("CPU pool: unexpected result");
       return { items, entries: r.entries, bytes };
     });
-    this.inflight.push(p.then(({ items, entries, bytes }) => {
+    const done = p.then(({ items, entries, bytes }) => {
       this.inflightBytes -= bytes;
       return { items, entries };
-    }));
+    });
+    // Awaited by drainOne; a run that fails or is aborted before draining closes the pool, which
+    // rejects the batches still in a worker: that must not become an unhandled rejection.
+    done.catch(() => {});
+    this.inflight.push(done);
   }
 
   private async drainOne(): Promise<void> {

@@ -34,10 +34,8 @@ async function uploadCurrentDlist(
   settings: FormatSettings,
   fileset: FilesetRow,
 ): Promise<void> {
-  const sealed = await sealVolume(
-    settings,
-    writeDlist(session, db, settings, fileset.ID, fileset.IsFullBackup === 1),
-  );
+  const zipPath = await writeDlist(session, db, settings, fileset.ID, fileset.IsFullBackup === 1);
+  const sealed = await sealVolume(settings, zipPath);
   await session.backend.put(fileset.Name, sealed.path);
   await Deno.remove(sealed.path).catch(() => {});
   db.transaction(() => {

@@ -3,6 +3,7 @@
  * does: used by backup, by repair (a lost dlist is rebuilt), by purge and to seal interrupted runs.
  */
 import { toBase64 } from "../core/bytes.ts";
+import { eventLoopTurn } from "../core/event_loop.ts";
 import { ZipWriter } from "../format/zip.ts";
 import { formatDlistTime } from "../format/volume_names.ts";
 import { encodeFileset, FilelistWriter } from "../format/filelist.ts";
@@ -13,14 +14,17 @@ import { filesetEntriesSorted } from "../db/filesets.ts";
 import { manifestFor } from "./dblock_writer.ts";
 import type { FormatSettings, Session } from "./session.ts";
 
-/** Writes the dlist zip of a fileset to a temp file and returns its path. */
-export function writeDlist(
+/**
+ * Writes the dlist zip of a fileset to a temp file and returns its path. Hands the event loop a
+ * turn now and then (see core/event_loop.ts): nothing else may use `db` until this resolves.
+ */
+export async function writeDlist(
   session: Session,
   db: LocalDatabase,
   settings: FormatSettings,
   filesetId: number,
   isFull = true,
-): string {
+): Promise<string> {
   // filelist.json is streamed into the archive as it is encoded: memory stays flat however many
   // files the version has.
   const path = session.tempFile(".dlist.zip");
@@ -62,6 +66,7 @@ export function writeDlist(
           ...(lists ? { blocklists: lists } : {}),
         });
       }
+      await eventLoopTurn();
     }
   }
   fl.finish();

@@ -176,7 +176,8 @@ export async function uploadDlist(
   name: string,
   isFull: boolean,
 ): Promise<void> {
-  const sealed = await sealVolume(settings, writeDlist(session, db, settings, filesetId, isFull));
+  const zipPath = await writeDlist(session, db, settings, filesetId, isFull);
+  const sealed = await sealVolume(settings, zipPath);
   db.transaction(() => setVolumeState(db, volumeId, VolumeState.Uploading, sealed));
   await session.backend.put(name, sealed.path);
   await Deno.remove(sealed.path).catch(() => {});

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { ensureDataFolder, programFolder, resolveDataFolder } from "../core/datafolder.ts";
 import { UserError } from "../core/errors.ts";
 import { levelRank, type LogLevel } from "../core/log.ts";
+import { setEventLoopBudget } from "../core/event_loop.ts";
 import type { BackupResult } from "../engine/backup.ts";
 import { createApp } from "./app.ts";
 import { Authenticator } from "./auth.ts";
@@ -22,6 +23,9 @@ import type { ServerConfig } from "./server_options.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { TemporaryBackups } from "./temporary_backups.ts";
 import { UpdateChecker } from "./update_checker.ts";
+
+/** How long (ms) an operation may hold the event loop before the API gets a turn. */
+export const SERVER_EVENT_LOOP_BUDGET_MS = 15;
 
 /** A running server. */
 export interface ServerHandle {
@@ -107,6 +111,8 @@ export function startServer(
   opts: StartOptions = {},
 ): ServerHandle {
   const clock = opts.clock ?? Date.now;
+  // Operations run on the thread that answers the API: they hand it a turn this often (ms).
+  setEventLoopBudget(SERVER_EVENT_LOOP_BUDGET_MS);
   const print = opts.print ?? ((l: string) => console.log(l));
   const dataFolder = serverDataFolder(cfg);
   const lock = lockDataFolder(dataFolder);
