@@ -1,5 +1,5 @@
 /** The application shell: session start, sidebar, top bar with status and pause, page routing. */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText, hasToken, logout, onSignedOut, post, refresh, signinWithToken } from "./api.ts";
 import { navigate, useRoute } from "./router.ts";
 import { refreshState, start, stop, useApp } from "./store.ts";
@@ -8,7 +8,7 @@ import { Spinner, Toasts } from "./components/ui.tsx";
 import { PauseDialog } from "./components/PauseDialog.tsx";
 import { NotificationsPanel } from "./components/NotificationsPanel.tsx";
 import { UpdateBanner } from "./components/UpdateBanner.tsx";
-import { formatDate, phaseText, relativeTime } from "./lib/format.ts";
+import { formatDate, progressPhase, relativeTime } from "./lib/format.ts";
 import { SignIn } from "./pages/SignIn.tsx";
 import { Home } from "./pages/Home.tsx";
 import { BackupWizard } from "./pages/BackupWizard.tsx";
@@ -85,18 +85,23 @@ function Shell() {
   const [pause, setPause] = useState(false);
   const [bell, setBell] = useState(false);
   useEffect(() => setMenu(false), [route.path]);
-  // The phone menu: Escape closes it and gives the focus back to the menu button.
+  // The phone menu: opening it moves the focus into it; Escape closes it and gives the focus back
+  // to the menu button. The key listener lives as long as the shell, so no key is missed.
+  const menuOpen = useRef(menu);
+  menuOpen.current = menu;
   useEffect(() => {
-    if (!menu) return;
-    document.querySelector<HTMLElement>(".sidebar nav a")?.focus();
+    if (menu) document.querySelector<HTMLElement>(".sidebar nav a")?.focus();
+  }, [menu]);
+  useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== "Escape") return;
+      if (e.key !== "Escape" || !menuOpen.current) return;
+      menuOpen.current = false;
       setMenu(false);
       document.querySelector<HTMLElement>(".menu-btn")?.focus();
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
-  }, [menu]);
+  }, []);
 
   const paused = app.server?.ProgramState === "Paused";
   const top = "/" + (route.parts[0] ?? "");
@@ -210,7 +215,7 @@ function StatusLine() {
     return (
       <a class="status-line running" href={id ? `#/backup/${id}` : "#/"} aria-live="polite">
         <span class="spinner small" aria-hidden="true"></span>
-        {id ? nameOf(id) : "Task"}: {phaseText(p?.Phase) || "Starting"}
+        {id ? nameOf(id) : "Task"}: {progressPhase(p)}
         {pct}
       </a>
     );

@@ -79,6 +79,8 @@ export interface ServerState {
 }
 
 export interface ProgressState {
+  /** The engine's own words for the phase ("Uploading"), when the server sends them. */
+  PhaseText?: string | null;
   BackupID?: string;
   TaskID?: number;
   BackendAction?: string;

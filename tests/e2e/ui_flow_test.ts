@@ -21,7 +21,13 @@ import {
 } from "./helpers.ts";
 
 interface BackupItem {
-  Backup: { ID: string; Name: string; Metadata: Record<string, string> };
+  Backup: {
+    ID: string;
+    Name: string;
+    Metadata: Record<string, string>;
+    TargetURL: string;
+    Sources: string[];
+  };
   Schedule: { Repeat: string; AllowedDays: string[] } | null;
 }
 
@@ -71,7 +77,7 @@ Deno.test({
     const src = join(work, "source");
     const dest = join(work, "destination");
     const target = join(work, "restored");
-    // 12 MB of random bytes with a 4 MB/s upload limit: the run lasts long enough to be watched.
+    // 12 MB of random bytes with a 2 MB/s upload limit: the run lasts long enough to be watched.
     const files = await randomFiles(src, 6, 2 * 1024 * 1024);
     await Deno.writeTextFile(
       join(src, "notes <em>&amp;.txt"),
@@ -148,7 +154,7 @@ Deno.test({
       await page.locator("#opt-search").fill("throttle-upload");
       await page.getByRole("list", { name: "Matching options" }).getByRole("button").first()
         .click();
-      await page.locator("#opt-0").fill("4MB");
+      await page.locator("#opt-0").fill("2MB");
       await snap(page, "07-wizard-options");
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.getByRole("heading", { name: "My backups" }).waitFor();
@@ -174,6 +180,10 @@ Deno.test({
       await page.getByRole("button", { name: "Resume" }).click();
       await card.locator(".task-progress").waitFor();
       await card.getByRole("progressbar").waitFor();
+      // Live numbers while it runs: the phase and the files and bytes examined so far.
+      await card.locator(".task-progress").getByText(/^7 files examined$/).waitFor();
+      await card.locator(".task-progress").getByText(/^12\.0 MB$/).waitFor();
+      await card.locator(".task-progress").getByText("Uploading").waitFor();
       await snap(page, "10-home-running");
       await card.getByText("1 version").waitFor({ timeout: 180_000 });
       await card.locator(".badge.status.ok").waitFor();
@@ -267,6 +277,35 @@ Deno.test({
       assert.equal(exported.Backup.Name, NAME);
       assert.ok(!JSON.stringify(exported).includes(pass), "the passphrase is not exported");
       await exportDialog.getByRole("button", { name: "Close" }).first().click();
+
+      // --- Import that file as a new backup: the wizard opens filled in, to check and save.
+      await page.getByRole("link", { name: "Add backup" }).click();
+      await page.getByRole("button", { name: "Import from a file" }).click();
+      const importDialog = page.getByRole("dialog", { name: "Import a backup configuration" });
+      await importDialog.locator("#imp-file").setInputFiles(file);
+      await importDialog.getByRole("button", { name: "Import" }).click();
+      await importDialog.waitFor({ state: "hidden" });
+      assert.equal(await page.locator("#b-name").inputValue(), NAME);
+      await page.locator("#b-name").fill("Imported copy");
+      await page.locator("#b-pass").fill(pass); // the file was exported without it
+      await page.locator("#b-pass2").fill(pass);
+      await snap(page, "17a-import-wizard");
+      for (const heading of ["Destination", "Source data", "Schedule", "Options"]) {
+        await wizardContinue(page, heading);
+      }
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("article", { name: "Imported copy" }).waitFor();
+      const all = await apiGet<BackupItem[]>(server, token, "/backups");
+      const imported = all.find((b) => b.Backup.Name === "Imported copy")!;
+      const original = all.find((b) => b.Backup.ID === id)!;
+      assert.equal(imported.Backup.TargetURL, original.Backup.TargetURL);
+      assert.deepEqual(imported.Backup.Sources, original.Backup.Sources);
+      const gone = await fetch(`${server.url}/api/v1/backup/${imported.Backup.ID}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(gone.status, 200, await gone.text());
+      await page.getByRole("article", { name: "Imported copy" }).waitFor({ state: "detached" });
 
       // --- Export again, encrypted and with the passphrase: the file to restore from below.
       await card.getByText("More").click();
@@ -431,7 +470,7 @@ Deno.test({
       assert.equal(await page.getByRole("heading", { name: "My backups" }).count(), 0);
       assert.deepEqual(errors, [], "no script errors in the page");
       await assertPngs(shots);
-      assert.equal(shots.length, 37, `every screenshot was written: ${shots.join(", ")}`);
+      assert.equal(shots.length, 38, `every screenshot was written: ${shots.join(", ")}`);
     } catch (e) {
       console.error(server.output());
       for (const ctx of browser.contexts()) {

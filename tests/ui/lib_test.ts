@@ -5,6 +5,7 @@ import {
   metaDuration,
   parseApiDate,
   phaseText,
+  progressPhase,
   splitSize,
 } from "../../ui/lib/format.ts";
 import { generatePassphrase, passphraseStrength } from "../../ui/lib/passphrase.ts";
@@ -212,4 +213,13 @@ Deno.test("the restore timeline tells what changed from the older version", () =
   assert.equal(versionDelta(older, newer), "-2 files, -2.00 KB");
   assert.equal(versionDelta(newer, newer), "same size and file count");
   assert.equal(versionDelta(newer, undefined), "");
+});
+
+Deno.test("the running task's phase reads as words", () => {
+  assert.equal(
+    progressPhase({ Phase: "Backup_WaitForUpload", PhaseText: "Uploading" }),
+    "Uploading",
+  );
+  assert.equal(progressPhase({ Phase: "Backup_ProcessingFiles" }), "Processing files");
+  assert.equal(progressPhase(null), "Starting");
 });

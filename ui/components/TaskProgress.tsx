@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { errorText, post } from "../api.ts";
 import { refreshState, useApp } from "../store.ts";
-import { formatSize, phaseText } from "../lib/format.ts";
+import { formatSize, progressPhase } from "../lib/format.ts";
 import { Icon } from "./Icon.tsx";
 import { Bar, toast } from "./ui.tsx";
 
@@ -31,22 +31,33 @@ export function TaskProgress(props: { compact?: boolean }) {
   return (
     <div class="task-progress" aria-live="polite">
       <div class="tp-head">
-        <strong class="phase">{phaseText(p?.Phase) || "Starting"}</strong>
+        <strong class="phase">{progressPhase(p)}</strong>
         {overall !== undefined && <span>{Math.round(overall * 100)}%</span>}
       </div>
       <Bar value={overall} label="Progress" />
       <div class="tp-facts muted small">
-        {p?.TotalFileCount !== undefined && p.TotalFileCount > 0 && (
-          <span>
-            {p.ProcessedFileCount ?? 0} of {p.TotalFileCount}
-            {p.StillCounting ? "+" : ""} files
-          </span>
-        )}
-        {p?.TotalFileSize !== undefined && p.TotalFileSize > 0 && (
-          <span>
-            {formatSize(p.ProcessedFileSize ?? 0)} of {formatSize(p.TotalFileSize)}
-          </span>
-        )}
+        {/* "3 of 10 files" once the total is known; until then what has been done so far. */}
+        {p?.TotalFileCount
+          ? (
+            <span>
+              {(p.ProcessedFileCount ?? 0).toLocaleString()} of {p.TotalFileCount.toLocaleString()}
+              {p.StillCounting ? "+" : ""} files
+            </span>
+          )
+          : p?.ProcessedFileCount
+          ? (
+            <span>
+              {p.ProcessedFileCount.toLocaleString()} file{p.ProcessedFileCount === 1 ? "" : "s"}
+              {" "}
+              examined
+            </span>
+          )
+          : null}
+        {p?.TotalFileSize
+          ? <span>{formatSize(p.ProcessedFileSize ?? 0)} of {formatSize(p.TotalFileSize)}</span>
+          : p?.ProcessedFileSize
+          ? <span>{formatSize(p.ProcessedFileSize)}</span>
+          : null}
         {p?.BackendSpeed !== undefined && p.BackendSpeed > 0 && (
           <span>{formatSize(p.BackendSpeed)}/s</span>
         )}

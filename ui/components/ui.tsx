@@ -163,15 +163,20 @@ let toasts: Toast[] = [];
 let toastId = 0;
 const toastListeners = new Set<(t: Toast[]) => void>();
 
-/** Shows a short message at the bottom of the screen. */
+function dropToast(id: number): void {
+  toasts = toasts.filter((x) => x.id !== id);
+  toastListeners.forEach((l) => l(toasts));
+}
+
+/**
+ * Shows a short message in the corner of the screen for a few seconds (errors longer). At most
+ * three stay on screen; each can be closed at once.
+ */
 export function toast(text: string, kind: "ok" | "error" = "ok"): void {
   const t = { id: ++toastId, text, kind };
-  toasts = [...toasts, t];
+  toasts = [...toasts, t].slice(-3);
   toastListeners.forEach((l) => l(toasts));
-  setTimeout(() => {
-    toasts = toasts.filter((x) => x.id !== t.id);
-    toastListeners.forEach((l) => l(toasts));
-  }, kind === "error" ? 8000 : 4000);
+  setTimeout(() => dropToast(t.id), kind === "error" ? 8000 : 4000);
 }
 
 export function Toasts() {
@@ -184,7 +189,20 @@ export function Toasts() {
   }, []);
   return (
     <div class="toasts" aria-live="polite">
-      {list.map((t) => <div key={t.id} class={`toast ${t.kind}`}>{t.text}</div>)}
+      {list.map((t) => (
+        <div key={t.id} class={`toast ${t.kind}`} role={t.kind === "error" ? "alert" : undefined}>
+          <span>{t.text}</span>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label="Dismiss message"
+            onClick={() =>
+              dropToast(t.id)}
+          >
+            <Icon name="x" size={16} />
+          </button>
+        </div>
+      ))}
     </div>
   );
 }

@@ -108,6 +108,11 @@ export function phaseText(phase: string | undefined): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** What the running task is doing: the server's phase text, or Duplicati's phase name in words. */
+export function progressPhase(p: { Phase?: string; PhaseText?: string | null } | null): string {
+  return p?.PhaseText || phaseText(p?.Phase) || "Starting";
+}
+
 /**
  * A backup's last duration from its metadata: Duplicati stores a .NET timespan ("00:00:27.12");
  * a plain number is taken as milliseconds.

@@ -7,6 +7,7 @@ import type { BackupAndSchedule, SystemInfo } from "../types.ts";
 import { Stepper } from "../components/Stepper.tsx";
 import { ErrorBox, Spinner, toast } from "../components/ui.tsx";
 import { Icon } from "../components/Icon.tsx";
+import { ImportDialog } from "../components/ImportDialog.tsx";
 import { type Draft, draftFrom, stepErrors, toBody } from "./wizard/draft.ts";
 import { GeneralStep } from "./wizard/GeneralStep.tsx";
 import { DestinationStep } from "./wizard/DestinationStep.tsx";
@@ -31,6 +32,7 @@ export function BackupWizard(props: { id: string | null; step?: number }) {
   const [err, setErr] = useState<string | null>(null);
   const [errors, setErrors] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  const [importing, setImporting] = useState(false);
 
   useEffect(() => {
     setDraft(null);
@@ -126,6 +128,14 @@ export function BackupWizard(props: { id: string | null; step?: number }) {
           {draft.id ? `Edit "${draft.name || "backup"}": ` : ""}
           {["General backup settings", "Destination", "Source data", "Schedule", "Options"][step]}
         </h1>
+        {step === 0 && !draft.id && (
+          <div class="import-hint">
+            <span class="muted small">Have an exported configuration?</span>
+            <button type="button" class="btn small" onClick={() => setImporting(true)}>
+              <Icon name="upload" /> Import from a file
+            </button>
+          </div>
+        )}
         {step === 0 && <GeneralStep {...stepProps} />}
         {step === 1 && <DestinationStep {...stepProps} />}
         {step === 2 && <SourceStep {...stepProps} />}
@@ -173,6 +183,19 @@ export function BackupWizard(props: { id: string | null; step?: number }) {
           </button>
         </div>
       </form>
+      {importing && (
+        <ImportDialog
+          onClose={() => setImporting(false)}
+          onImported={(config) => {
+            // Everything from the file, as a new backup: check it step by step, then save.
+            setDraft(draftFrom(config, true));
+            setImporting(false);
+            setErrors([]);
+            setReachable(4);
+            toast("Configuration imported: check the settings, then save");
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { formatDate } from "../lib/format.ts";
 import { type BackendKind, BACKENDS, type BackendValues, buildUrl } from "../lib/backend_url.ts";
 import { DynInput, ErrorBox, Field, PasswordInput, Spinner } from "../components/ui.tsx";
 import { Icon } from "../components/Icon.tsx";
+import { readConfigFile } from "../lib/config_file.ts";
 
 type Mode = "backup" | "direct" | "config";
 
@@ -230,29 +231,13 @@ function FromConfig() {
         setErr(null);
         setBusy(true);
         try {
-          const bytes = new Uint8Array(await file.arrayBuffer());
-          let bin = "";
-          for (let i = 0; i < bytes.length; i += 0x8000) {
-            bin += String.fromCharCode(
-              ...bytes.subarray(i, i + 0x8000),
-            );
-          }
-          const r = await post("/backups/import", {
-            config: btoa(bin),
-            passphrase: pass || undefined,
-            import_metadata: false,
-            direct: true,
-            temporary: true,
-          });
-          // Duplicati answers a direct import with the parsed configuration ({data: {Backup}}),
-          // which then becomes a temporary backup; a server may also create it at once ({ID}).
-          let id = idOf(r);
+          const read = await readConfigFile(file, pass);
+          let id = read.id;
           if (!id) {
-            const data = (r as { data?: { Backup?: Record<string, unknown> } } | null)?.data;
-            if (!data?.Backup) throw new Error("The server did not accept the configuration file.");
+            const b = read.config!.Backup as unknown as Record<string, unknown>;
             const backup = backupPass
-              ? { ...data.Backup, Settings: withPassphrase(data.Backup.Settings, backupPass) }
-              : data.Backup;
+              ? { ...b, Settings: withPassphrase(b.Settings, backupPass) }
+              : b;
             id = await temporaryBackup(backup);
           }
           navigate(`/restore/${id}?direct=1`);
