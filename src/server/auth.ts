@@ -148,11 +148,14 @@ export class Authenticator {
       disableSigninTokens?: boolean;
       /** Fixed tokens accepted as `Authorization: PreAuth <token>` (--webservice-pre-auth-tokens). */
       preAuthTokens?: readonly string[];
+      /** A new signing key: every token signed before stops working (--webservice-reset-jwt-config). */
+      resetSigningKey?: boolean;
     } = {},
   ) {
     this.#preAuth = (opts.preAuthTokens ?? []).map((t) => digest(t));
     let cfg = db.setting("jwt-config");
-    if (!cfg) {
+    if (opts.resetSigningKey) db.clearTokenFamilies();
+    if (!cfg || opts.resetSigningKey) {
       cfg = JSON.stringify({ SigningKey: randomBytes(32).toString("base64") });
       db.setSetting("jwt-config", cfg);
     }

@@ -129,6 +129,7 @@ export function startServer(
       enableForeverToken: cfg.enableForeverToken,
       disableSigninTokens: cfg.disableSigninTokens,
       preAuthTokens: cfg.preAuthTokens,
+      resetSigningKey: cfg.resetJwtConfig,
     });
     const generated = auth.ensurePassword(cfg.password);
     const events = new ServerEvents();

@@ -62,6 +62,13 @@ export const SERVER_OPTIONS: readonly ServerOptionDef[] = [
     summary: "Allow one long-lived API token per start (POST /api/v1/auth/issue-forever-token).",
   },
   {
+    name: "webservice-reset-jwt-config",
+    kind: "boolean",
+    default: "false",
+    summary:
+      "Make a new token signing key at start: every sign-in and token ends (all sign in again).",
+  },
+  {
     name: "webservice-pre-auth-tokens",
     kind: "string",
     summary: "Fixed API tokens (; separated, each at least 10 characters of A-Z, a-z, 0-9, _ " +
@@ -131,6 +138,8 @@ export interface ServerConfig {
   apiOnly: boolean;
   disableSigninTokens?: boolean;
   enableForeverToken: boolean;
+  /** A new token signing key at start, ending every sign-in. */
+  resetJwtConfig: boolean;
   /** Fixed tokens accepted as `Authorization: PreAuth <token>`. */
   preAuthTokens: string[];
   timeZone?: string;
@@ -269,6 +278,7 @@ export function parseServerArgs(
     disableSigninTokens: bool("webservice-disable-signin-tokens"),
     enableForeverToken: bool("webservice-enable-forever-token") ?? false,
     preAuthTokens,
+    resetJwtConfig: bool("webservice-reset-jwt-config") ?? false,
     timeZone: str("webservice-timezone"),
     dataFolder: str("server-datafolder"),
     portableMode: bool("portable-mode") ?? false,

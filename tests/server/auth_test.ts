@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { Client, startTestServer, TEST_PASSWORD, withServer } from "../helpers/server.ts";
+import { parseServerArgs } from "../../src/server/server_options.ts";
+import { startServer } from "../../src/server/server.ts";
 
 Deno.test("API routes answer 401 without a token and with a forged one", async () => {
   await withServer(async ({ client }) => {
@@ -206,6 +208,47 @@ Deno.test("fixed PreAuth tokens from --webservice-pre-auth-tokens open the API; 
     });
     assert.equal(r.status, 401);
   });
+});
+
+Deno.test("--webservice-reset-jwt-config ends every earlier token and sign-in", async () => {
+  const dataFolder = await Deno.makeTempDir({ prefix: "dup-jwt-reset-" });
+  const start = async (args: string[]) => {
+    const cfg = parseServerArgs([
+      `--server-datafolder=${dataFolder}`,
+      "--webservice-port=0",
+      ...args,
+    ], {});
+    const server = await startServer(cfg, { print: () => {}, startScheduler: false });
+    return { server, client: new Client(`http://127.0.0.1:${server.port}`) };
+  };
+  try {
+    const first = await start([`--webservice-password=${TEST_PASSWORD}`]);
+    assert.equal((await first.client.login()).status, 200);
+    const token = first.client.token!;
+    const cookie = first.client.cookie;
+    await first.server.close();
+
+    // A restart keeps the key: the old token still works.
+    const second = await start([]);
+    second.client.token = token;
+    assert.equal((await second.client.get("/api/v1/backups")).status, 200);
+    await second.server.close();
+
+    const third = await start(["--webservice-reset-jwt-config"]);
+    try {
+      third.client.token = token;
+      third.client.cookie = cookie;
+      assert.equal((await third.client.get("/api/v1/backups")).status, 401);
+      assert.equal((await third.client.post("/api/v1/auth/refresh", {})).status, 401);
+      const fresh = new Client(third.client.base);
+      assert.equal((await fresh.login()).status, 200);
+      assert.equal((await fresh.get("/api/v1/backups")).status, 200);
+    } finally {
+      await third.server.close();
+    }
+  } finally {
+    await Deno.remove(dataFolder, { recursive: true });
+  }
 });
 
 Deno.test("a generated password is printed as a sign-in link at first start only", async () => {
