@@ -55,3 +55,14 @@ export function addRemoteOperations(
     }
   });
 }
+
+/**
+ * Deletes log rows (`LogData`, `RemoteOperation`) older than `cutoff` (ms since the epoch), as
+ * `--log-retention` asks; returns how many went.
+ */
+export function purgeLogsBefore(db: LocalDatabase, cutoff: number): number {
+  return db.transaction(() =>
+    Number(db.run("DELETE FROM RemoteOperation WHERE Timestamp < ?", cutoff).changes) +
+    Number(db.run("DELETE FROM LogData WHERE Timestamp < ?", cutoff).changes)
+  );
+}

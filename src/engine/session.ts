@@ -11,7 +11,7 @@ import type { Backend } from "../backends/backend.ts";
 import { openBackend, parseStorageUrl, redact } from "../backends/registry.ts";
 import { locateDatabase } from "../db/dbconfig.ts";
 import { LocalDatabase } from "../db/local_database.ts";
-import { addRemoteOperations } from "../db/operation_log.ts";
+import { addRemoteOperations, purgeLogsBefore } from "../db/operation_log.ts";
 import { CpuPool } from "./cpu_pool.ts";
 import { RecordingBackend, RemoteLog } from "./remote_log.ts";
 
@@ -179,7 +179,8 @@ export class Session {
 
   /**
    * Adds the recorded remote operations to the backup's local database, if it exists (an
-   * operation on a temporary database, or with --no-local-db, has nowhere to keep them).
+   * operation on a temporary database, or with --no-local-db, has nowhere to keep them), and
+   * drops log rows older than --log-retention.
    */
   private writeRemoteLog(): void {
     const entries = this.remoteLog.entries.splice(0);
@@ -205,6 +206,8 @@ export class Session {
         this.startedAt,
         this.lastOperationBefore,
       );
+      // --log-retention: the log stays as long as asked, not forever.
+      purgeLogsBefore(db, Date.now() - this.opts.timespan("log-retention", 30 * 86_400_000));
     } catch (err) {
       this.logger.warn(`Could not write the remote operation log: ${(err as Error).message}`);
     } finally {
