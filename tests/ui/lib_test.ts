@@ -10,7 +10,7 @@ import {
 } from "../../ui/lib/format.ts";
 import { generatePassphrase, passphraseStrength } from "../../ui/lib/passphrase.ts";
 import { resultSummary } from "../../ui/components/LogTable.tsx";
-import { niceBytes, niceMax } from "../../ui/components/SizeChart.tsx";
+import { niceBytes, niceCount, niceMax } from "../../ui/components/SizeChart.tsx";
 import { versionDelta } from "../../ui/pages/RestoreWizard.tsx";
 import {
   formatRepeat,
@@ -204,6 +204,9 @@ Deno.test("chart axis maxima are round numbers at or above the data", () => {
   assert.equal(niceBytes(1.15 * 1024 * 1024), 1.2 * 1024 * 1024);
   assert.equal(niceBytes(300), 300);
   assert.equal(niceBytes(0), 1024);
+  assert.equal(niceCount(13), 16);
+  assert.equal(niceCount(1), 4);
+  assert.equal(niceCount(60), 60);
 });
 
 Deno.test("the restore timeline tells what changed from the older version", () => {

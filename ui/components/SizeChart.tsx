@@ -14,6 +14,11 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
+/** Axis maximum for a file count: a multiple of 4, so the quarter ticks are whole numbers. */
+export function niceCount(v: number): number {
+  return Math.max(4, Math.ceil(niceMax(v) / 4) * 4);
+}
+
 /** Round-ish axis maximum for a byte count, in binary units (1.5 MB, not 1.43 MB). */
 export function niceBytes(v: number): number {
   if (v <= 0) return 1024;
@@ -68,7 +73,7 @@ export function SizeChart(
   const T = 12;
   const B = 34;
   const maxSize = niceBytes(Math.max(...pts.map((p) => p.f.FileSizes ?? 0)));
-  const maxCount = niceMax(Math.max(...pts.map((p) => p.f.FileCount ?? 0)));
+  const maxCount = niceCount(Math.max(...pts.map((p) => p.f.FileCount ?? 0)));
   const t0 = pts[0].t;
   const t1 = pts[pts.length - 1].t;
   const x = (i: number) =>
@@ -85,7 +90,9 @@ export function SizeChart(
   // Axis labels: dates, or times when all versions lie within two days.
   const short = (t: number) =>
     t1 - t0 < 2 * 86_400_000
-      ? new Date(t).toLocaleTimeString(undefined, { timeStyle: "short" })
+      ? new Date(t).toLocaleTimeString(undefined, {
+        timeStyle: t1 - t0 < 3_600_000 ? "medium" : "short",
+      })
       : new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
   return (
     <figure class="chart" ref={ref}>

@@ -600,6 +600,10 @@ function Timeline(
     }
   }, [props.version?.Version]);
   const chrono = [...props.filesets].reverse();
+  // Versions made within the same minute are told apart by their seconds.
+  const minute = (f: Fileset) =>
+    parseApiDate(f.Time)?.toLocaleTimeString(undefined, { timeStyle: "short" }) ?? "";
+  const crowded = chrono.some((f, i) => i > 0 && minute(f) === minute(chrono[i - 1]));
   return (
     <div class="timeline" role="radiogroup" aria-label="Versions" ref={box}>
       {chrono.map((f, i) => {
@@ -620,7 +624,9 @@ function Timeline(
               {d ? d.toLocaleDateString(undefined, { dateStyle: "medium" }) : f.Time}
             </strong>
             <span class="small">
-              {d ? d.toLocaleTimeString(undefined, { timeStyle: "short" }) : ""}
+              {d
+                ? d.toLocaleTimeString(undefined, { timeStyle: crowded ? "medium" : "short" })
+                : ""}
             </span>
             <span class="muted small">
               {f.Version === 0 ? "newest" : relativeTime(d)}
