@@ -311,7 +311,9 @@ async function runBackup(
   const prevCount = previous ? countEntries(db, previous.ID) : 0;
   // A stopped walk did not see every file: the ones it missed are not deleted.
   const deleted = interrupted ? 0 : Math.max(0, prevCount - c.matchedPrevious);
-  const changed = c.added + c.modified + c.changedOther + deleted > 0 || !previous;
+  // A first backup is a version even when empty, unless a stop came before it stored anything.
+  const changed = c.added + c.modified + c.changedOther + deleted > 0 ||
+    (!previous && (!interrupted || c.addedFolders > 0));
   const result: BackupResult = {
     examinedFiles: c.examined,
     openedFiles: c.opened,
