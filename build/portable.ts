@@ -45,6 +45,9 @@ function readme(target: string, exe: string, kind: "compiled" | "bundled"): stri
     "Other programs: " + PROGRAMS.map((p) => `${run} ${p.name}`).join(", ") + ";",
     `or run them as duplicati-<program>. ${run} --help lists them, ${run} --version prints the version.`,
     "",
+    `New versions: ${run} update download --update-url=<address> puts the next version beside this`,
+    "folder (a copy of data/ included); stop this one and start the new one from there.",
+    "",
     kind === "bundled"
       ? "This folder holds the program as bundled JavaScript (duplicati.js, cpu_worker.js) and the\nDeno runtime (runtime/) it runs on; the duplicati launchers start it."
       : "This folder holds one executable with the server, the command line and the web UI.",

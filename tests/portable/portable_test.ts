@@ -245,6 +245,27 @@ Deno.test("portable: unzip, run without arguments, sign in, next port, second st
       await assert.rejects(Deno.stat(join(folder, "data")), Deno.errors.NotFound);
       await Deno.chmod(folder, 0o755);
     });
+
+    await t.step(
+      "the unzipped folder is one `update download` can put a new version beside",
+      async () => {
+        const folder = await unzip(zip, join(work, "c"));
+        assert.match(await Deno.readTextFile(join(folder, "README.txt")), /update download/);
+        const run = start(join(folder, "duplicati"), {}, [
+          "update",
+          "download",
+          `--update-url=http://127.0.0.1:${freePort()}/latest.json`,
+        ]);
+        procs.push(run);
+        const st = await run.done;
+        // It gets as far as asking the update server (not "is not a portable folder").
+        assert.equal(st.code, 100, run.output());
+        assert.match(run.output(), /update server at .* could not be reached/);
+        const names = [];
+        for await (const e of Deno.readDir(join(work, "c"))) names.push(e.name);
+        assert.deepEqual(names, [NAME]);
+      },
+    );
   } finally {
     blocker.close();
     for (const p of procs) {
