@@ -8,7 +8,7 @@ import { Spinner, Toasts } from "./components/ui.tsx";
 import { PauseDialog } from "./components/PauseDialog.tsx";
 import { NotificationsPanel } from "./components/NotificationsPanel.tsx";
 import { UpdateBanner } from "./components/UpdateBanner.tsx";
-import { formatDate, progressPhase, relativeTime } from "./lib/format.ts";
+import { formatDate, parseApiDate, progressPhase, relativeTime } from "./lib/format.ts";
 import { SignIn } from "./pages/SignIn.tsx";
 import { Home } from "./pages/Home.tsx";
 import { BackupWizard } from "./pages/BackupWizard.tsx";
@@ -85,19 +85,29 @@ function Shell() {
   const [pause, setPause] = useState(false);
   const [bell, setBell] = useState(false);
   useEffect(() => setMenu(false), [route.path]);
-  // The phone menu: opening it moves the focus into it; Escape closes it and gives the focus back
-  // to the menu button. The key listener lives as long as the shell, so no key is missed.
+  // The phone menu: opening it moves the focus into it; Escape closes it (or the notifications
+  // panel) and gives the focus back to its button. The key listener lives as long as the shell,
+  // so no key is missed.
   const menuOpen = useRef(menu);
   menuOpen.current = menu;
+  const bellOpen = useRef(bell);
+  bellOpen.current = bell;
   useEffect(() => {
     if (menu) document.querySelector<HTMLElement>(".sidebar nav a")?.focus();
   }, [menu]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== "Escape" || !menuOpen.current) return;
-      menuOpen.current = false;
-      setMenu(false);
-      document.querySelector<HTMLElement>(".menu-btn")?.focus();
+      if (e.key !== "Escape") return;
+      if (bellOpen.current) {
+        // The notifications panel closes the same way.
+        bellOpen.current = false;
+        setBell(false);
+        document.querySelector<HTMLElement>(".bell")?.focus();
+      } else if (menuOpen.current) {
+        menuOpen.current = false;
+        setMenu(false);
+        document.querySelector<HTMLElement>(".menu-btn")?.focus();
+      }
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
@@ -162,19 +172,25 @@ function Shell() {
                 <button
                   type="button"
                   class="btn"
+                  aria-label="Resume"
                   onClick={() => void post("/serverstate/resume").then(refreshState, () => {})}
-                  title={app.server?.EstimatedPauseEnd
-                    ? `Paused until ${formatDate(app.server.EstimatedPauseEnd)}`
+                  title={parseApiDate(app.server?.EstimatedPauseEnd)
+                    ? `Paused until ${formatDate(app.server!.EstimatedPauseEnd)}`
                     : "Paused"}
                 >
                   <Icon name="play" />
-                  Resume
+                  <span class="btn-label">Resume</span>
                 </button>
               )
               : (
-                <button type="button" class="btn" onClick={() => setPause(true)}>
+                <button
+                  type="button"
+                  class="btn"
+                  aria-label="Pause"
+                  onClick={() => setPause(true)}
+                >
                   <Icon name="pause" />
-                  Pause
+                  <span class="btn-label">Pause</span>
                 </button>
               )}
             <button
@@ -223,7 +239,8 @@ function StatusLine() {
   if (s?.ProgramState === "Paused") {
     return (
       <span class="status-line">
-        Paused{s.EstimatedPauseEnd ? ` until ${formatDate(s.EstimatedPauseEnd)}` : ""}
+        {/* An open-ended pause has no end date (the server sends the zero date). */}
+        Paused{parseApiDate(s.EstimatedPauseEnd) ? ` until ${formatDate(s.EstimatedPauseEnd)}` : ""}
       </span>
     );
   }

@@ -404,6 +404,50 @@ Deno.test({
         "no markup from data reaches the page",
       );
 
+      // --- A backup that fails makes a notification: the bell counts it, its panel shows it and
+      // Escape closes the panel; dismissing it empties the list.
+      // Its destination lies below a plain file, so no folder can be made there.
+      await Deno.writeTextFile(join(work, "a-file"), "not a folder");
+      const broken = await fetch(`${server.url}/api/v1/backups`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({
+          Backup: {
+            Name: "Broken",
+            TargetURL: `file://${join(work, "a-file", "destination")}`,
+            Sources: [src + "/"],
+            Settings: [
+              { Name: "--no-encryption", Value: "true" },
+              { Name: "--number-of-retries", Value: "0" },
+            ],
+            Filters: [],
+            Tags: [],
+            Description: "",
+          },
+          Schedule: null,
+        }),
+      });
+      assert.equal(broken.status, 200, await broken.clone().text());
+      const brokenId = String((await broken.json()).ID);
+      await page.goto(`${server.url}/#/`);
+      await page.getByRole("article", { name: "Broken" }).getByRole("button", { name: "Run now" })
+        .click();
+      await page.getByRole("button", { name: "Notifications (1)" }).click();
+      const panel = page.getByRole("region", { name: "Notifications" });
+      await panel.getByText('Backup of "Broken" failed').waitFor();
+      await snap(page, "21b-notifications");
+      await page.keyboard.press("Escape");
+      await panel.waitFor({ state: "detached" });
+      await page.getByRole("button", { name: "Notifications (1)" }).click();
+      await panel.getByRole("button", { name: /^Dismiss Backup of "Broken" failed/ }).click();
+      await page.getByRole("button", { name: "Notifications (0)" }).waitFor();
+      const removed = await fetch(`${server.url}/api/v1/backup/${brokenId}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(removed.status, 200, await removed.text());
+      await page.getByRole("article", { name: "Broken" }).waitFor({ state: "detached" });
+
       // --- Phone width: nothing scrolls sideways; the closed menu is out of sight and out of the
       // tab order; Escape closes it.
       await page.setViewportSize({ width: 390, height: 844 });
@@ -470,7 +514,7 @@ Deno.test({
       assert.equal(await page.getByRole("heading", { name: "My backups" }).count(), 0);
       assert.deepEqual(errors, [], "no script errors in the page");
       await assertPngs(shots);
-      assert.equal(shots.length, 38, `every screenshot was written: ${shots.join(", ")}`);
+      assert.equal(shots.length, 39, `every screenshot was written: ${shots.join(", ")}`);
     } catch (e) {
       console.error(server.output());
       for (const ctx of browser.contexts()) {

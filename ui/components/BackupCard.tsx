@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { errorText, post } from "../api.ts";
 import { navigate } from "../router.ts";
-import { refreshState, useApp } from "../store.ts";
+import { getState, refreshState, useApp } from "../store.ts";
 import { formatDate, formatSize, metaDuration, relativeTime } from "../lib/format.ts";
 import { parseUrl } from "../lib/backend_url.ts";
 import type { BackupAndSchedule } from "../types.ts";
@@ -25,8 +25,16 @@ const KIND_LABEL: Record<string, string> = {
 export async function runNow(id: string, name: string): Promise<void> {
   try {
     await post(`/backup/${id}/run`);
-    toast(`"${name}" started`);
     await refreshState();
+    // The run waits while the server is paused or another task runs: say so.
+    const s = getState().server;
+    toast(
+      s?.ProgramState === "Paused"
+        ? `"${name}" will run when you resume`
+        : s?.ActiveTask && String(s.ActiveTask.Item2) !== String(id)
+        ? `"${name}" will run after the current task`
+        : `"${name}" started`,
+    );
   } catch (e) {
     toast(`Could not start "${name}": ${errorText(e)}`, "error");
   }
