@@ -493,6 +493,19 @@ Deno.test({
       await page.getByRole("radiogroup", { name: "Versions" }).waitFor();
       await assertNoSideScroll(page, "restore wizard");
       await snap(page, "23g-phone-restore");
+      for (
+        const [hash, name, heading] of [
+          ["/restore", "23h-phone-restore-start", "Restore"],
+          ["/logs", "23i-phone-logs", "Logs"],
+          ["/settings", "23j-phone-settings", "Settings"],
+          ["/about", "23k-phone-about", "About Duplicati"],
+        ]
+      ) {
+        await page.goto(`${server.url}/#${hash}`);
+        await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+        await assertNoSideScroll(page, hash);
+        await snap(page, name);
+      }
       await page.setViewportSize({ width: 1280, height: 900 });
 
       // --- Delete the backup (configuration and local database; the backup files stay).
@@ -512,9 +525,12 @@ Deno.test({
       await page.reload();
       await page.locator("#password").waitFor();
       assert.equal(await page.getByRole("heading", { name: "My backups" }).count(), 0);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await assertNoSideScroll(page, "sign-in");
+      await snap(page, "30-phone-sign-in");
       assert.deepEqual(errors, [], "no script errors in the page");
       await assertPngs(shots);
-      assert.equal(shots.length, 39, `every screenshot was written: ${shots.join(", ")}`);
+      assert.equal(shots.length, 44, `every screenshot was written: ${shots.join(", ")}`);
     } catch (e) {
       console.error(server.output());
       for (const ctx of browser.contexts()) {
