@@ -325,7 +325,12 @@ Deno.test({
       await page.goto(`${server.url}/#/restore`);
       await page.getByText("Backup files at a destination").click();
       await page.locator("#d-kind").selectOption("custom");
+      await page.locator("#d-url").fill(`file://${join(work, "nowhere")}`);
+      await page.getByRole("button", { name: "Test connection" }).click();
+      await page.getByText("The folder does not exist: check the path or the address.").waitFor();
       await page.locator("#d-url").fill(`file://${dest}`);
+      await page.getByRole("button", { name: "Test connection" }).click();
+      await page.getByText("Connection worked.").waitFor();
       await page.locator("#d-pass").fill("not the passphrase");
       await snap(page, "24-restore-direct-form");
       await page.getByRole("button", { name: "Continue" }).click();

@@ -8,6 +8,7 @@ import { type BackendKind, BACKENDS, type BackendValues, buildUrl } from "../lib
 import { DynInput, ErrorBox, Field, PasswordInput, Spinner } from "../components/ui.tsx";
 import { Icon } from "../components/Icon.tsx";
 import { readConfigFile } from "../lib/config_file.ts";
+import { ConnectionTest } from "../components/ConnectionTest.tsx";
 
 type Mode = "backup" | "direct" | "config";
 
@@ -15,6 +16,15 @@ type Mode = "backup" | "direct" | "config";
 function idOf(r: unknown): string | null {
   const o = r as Record<string, unknown> | null;
   return o && o.ID !== undefined && o.ID !== null && o.ID !== "" ? String(o.ID) : null;
+}
+
+/** The URL of the form's values, or "" while they are incomplete. */
+function safeUrl(kind: BackendKind, values: BackendValues): string {
+  try {
+    return buildUrl(kind, values);
+  } catch {
+    return "";
+  }
 }
 
 /** Creates a temporary backup configuration (not listed, not scheduled) to restore from. */
@@ -195,6 +205,16 @@ function Direct() {
             </Field>
           );
       })}
+      <ConnectionTest
+        key={`${kind}:${JSON.stringify(values)}`}
+        url={safeUrl(kind, values)}
+        onTrustHostKey={(key) => setValues({ ...values, fingerprint: key })}
+        onTrustCert={(hash) =>
+          setValues({
+            ...values,
+            extra: `${values.extra ? `${values.extra}&` : ""}accept-specified-ssl-hash=${hash}`,
+          })}
+      />
       <Field id="d-pass" label="Passphrase" help="Leave empty if the backup is not encrypted.">
         <PasswordInput id="d-pass" value={pass} onValue={setPass} />
       </Field>

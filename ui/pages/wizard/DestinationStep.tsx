@@ -1,39 +1,15 @@
 /** Wizard step 2: destination type, its form, the resulting URL and "Test connection". */
 import { useState } from "preact/hooks";
-import { errorText, post } from "../../api.ts";
+import { errorText } from "../../api.ts";
 import type { StepProps } from "../BackupWizard.tsx";
 import { type BackendKind, BACKENDS, buildUrl, maskUrl, parseUrl } from "../../lib/backend_url.ts";
 import { DynInput, Field } from "../../components/ui.tsx";
-
-type TestState =
-  | { kind: "idle" }
-  | { kind: "busy" }
-  | { kind: "ok" }
-  | { kind: "error"; text: string }
-  | { kind: "missing" }
-  | { kind: "hostkey"; key: string }
-  | { kind: "cert"; hash: string };
-
-/** Tests a storage URL; interprets Duplicati's coded answers (missing-folder, incorrect-host-key). */
-async function testUrl(url: string, autocreate: boolean): Promise<TestState> {
-  try {
-    await post("/remoteoperation/test", { path: url }, {
-      query: autocreate ? { autocreate: true } : {},
-    });
-    return { kind: "ok" };
-  } catch (e) {
-    const msg = errorText(e);
-    if (/missing-folder/i.test(msg)) return { kind: "missing" };
-    const hk = /incorrect-host-key:\s*"?([^"]+)"?/i.exec(msg);
-    if (hk) return { kind: "hostkey", key: hk[1] };
-    const cert = /incorrect-cert:\s*"?([^"\s]+)"?/i.exec(msg);
-    if (cert) return { kind: "cert", hash: cert[1] };
-    return { kind: "error", text: msg };
-  }
-}
+import { ConnectionTest } from "../../components/ConnectionTest.tsx";
 
 export function DestinationStep({ draft, set }: StepProps) {
-  const [test, setTest] = useState<TestState>({ kind: "idle" });
+  // Changing anything forgets the last test's answer (a new ConnectionTest is mounted).
+  const [testKey, setTestKey] = useState(0);
+  const forgetTest = () => setTestKey((k) => k + 1);
   const def = BACKENDS.find((b) => b.kind === draft.backendKind)!;
   let url = "";
   let urlErr = "";
@@ -43,7 +19,7 @@ export function DestinationStep({ draft, set }: StepProps) {
     urlErr = errorText(e);
   }
   const choose = (kind: BackendKind) => {
-    setTest({ kind: "idle" });
+    forgetTest();
     if (kind === "custom") set({ backendKind: kind, backend: { url } });
     else if (draft.backendKind === "custom") {
       const p = parseUrl(draft.backend.url ?? "");
@@ -51,12 +27,8 @@ export function DestinationStep({ draft, set }: StepProps) {
     } else set({ backendKind: kind, backend: { path: draft.backend.path ?? "" } });
   };
   const value = (k: string, v: string) => {
-    setTest({ kind: "idle" });
+    forgetTest();
     set({ backend: { ...draft.backend, [k]: v } });
-  };
-  const run = async (autocreate = false) => {
-    setTest({ kind: "busy" });
-    setTest(await testUrl(url, autocreate));
   };
   return (
     <div class="form-col">
@@ -112,60 +84,16 @@ export function DestinationStep({ draft, set }: StepProps) {
         <span class="muted small">Storage URL</span>
         <code>{url ? maskUrl(url) : urlErr}</code>
       </div>
-      <div class="btn-row">
-        <button
-          type="button"
-          class="btn"
-          disabled={!url || test.kind === "busy"}
-          onClick={() => void run()}
-        >
-          {test.kind === "busy" ? "Testing..." : "Test connection"}
-        </button>
-      </div>
-      <div aria-live="polite">
-        {test.kind === "ok" && <p class="alert ok">Connection worked.</p>}
-        {test.kind === "error" && <p class="alert error">{test.text}</p>}
-        {test.kind === "missing" && (
-          <div class="alert warn">
-            The folder does not exist yet.{" "}
-            <button type="button" class="btn small" onClick={() => void run(true)}>
-              Create it
-            </button>
-          </div>
-        )}
-        {test.kind === "hostkey" && (
-          <div class="alert warn">
-            The server's host key is not known:{" "}
-            <code>{test.key}</code>. Trust it only if it is the key of your server.{" "}
-            <button
-              type="button"
-              class="btn small"
-              onClick={() => {
-                value("fingerprint", test.key);
-                setTest({ kind: "idle" });
-              }}
-            >
-              Trust this key
-            </button>
-          </div>
-        )}
-        {test.kind === "cert" && (
-          <div class="alert warn">
-            The server's certificate is not trusted (hash <code>{test.hash}</code>).{" "}
-            <button
-              type="button"
-              class="btn small"
-              onClick={() => {
-                const extra = draft.backend.extra ? `${draft.backend.extra}&` : "";
-                value("extra", `${extra}accept-specified-ssl-hash=${test.hash}`);
-                setTest({ kind: "idle" });
-              }}
-            >
-              Trust this certificate
-            </button>
-          </div>
-        )}
-      </div>
+      <ConnectionTest
+        key={testKey}
+        url={url}
+        canCreate
+        onTrustHostKey={(key) => value("fingerprint", key)}
+        onTrustCert={(hash) => {
+          const extra = draft.backend.extra ? `${draft.backend.extra}&` : "";
+          value("extra", `${extra}accept-specified-ssl-hash=${hash}`);
+        }}
+      />
     </div>
   );
 }
