@@ -41,7 +41,7 @@ export class LocalDatabase {
       db = new DatabaseSync(path, { timeout: 5000, readOnly: opts.readOnly ?? false });
       db.exec("PRAGMA journal_mode=WAL");
       db.exec("PRAGMA synchronous=NORMAL");
-      db.exec("PRAGMA cache_size=-16384");
+      db.exec("PRAGMA cache_size=-8192");
       db.exec("PRAGMA temp_store=MEMORY");
       if (!opts.readOnly) db.exec(SCHEMA_SQL);
     } catch (err) {

@@ -4,6 +4,7 @@
  */
 import { toBase64 } from "../core/bytes.ts";
 import { eventLoopTurn } from "../core/event_loop.ts";
+import { collectYoungGarbage } from "../core/memory.ts";
 import { ZipWriter } from "../format/zip.ts";
 import { formatDlistTime } from "../format/volume_names.ts";
 import { encodeFileset, FilelistWriter } from "../format/filelist.ts";
@@ -34,6 +35,7 @@ export async function writeDlist(
   const out = z.beginEntry("filelist.json", { compress: true, level: settings.zipLevel || 6 });
   const fl = new FilelistWriter({ sink: (chunk) => out.write(chunk) });
   const bsz = settings.blocksize;
+  let rows = 0;
   // Folders and symlinks first, then files, each sorted by path (as Duplicati writes them).
   {
     for (const r of filesetEntriesSorted(db, filesetId)) {
@@ -66,6 +68,8 @@ export async function writeDlist(
           ...(lists ? { blocklists: lists } : {}),
         });
       }
+      // The row objects die at once; collect them before they pile up in the old generation.
+      if (++rows % 4096 === 0) collectYoungGarbage();
       await eventLoopTurn();
     }
   }
