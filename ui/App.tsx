@@ -85,6 +85,21 @@ function Shell() {
   const [pause, setPause] = useState(false);
   const [bell, setBell] = useState(false);
   useEffect(() => setMenu(false), [route.path]);
+  // A new page starts at its top, and the keyboard focus moves from the menu (or from nowhere) to
+  // the page, so the next Tab continues in what was opened. A page that put the focus somewhere
+  // itself (the wizard's heading) keeps it.
+  const firstPath = useRef(true);
+  useEffect(() => {
+    if (firstPath.current) {
+      firstPath.current = false;
+      return;
+    }
+    scrollTo(0, 0);
+    const a = document.activeElement;
+    if (!a || a === document.body || a.closest(".sidebar")) {
+      document.getElementById("main")?.focus({ preventScroll: true });
+    }
+  }, [route.path]);
   // The phone menu: opening it moves the focus into it; Escape closes it (or the notifications
   // panel) and gives the focus back to its button. The key listener lives as long as the shell,
   // so no key is missed.

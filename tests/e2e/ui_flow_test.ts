@@ -379,6 +379,11 @@ Deno.test({
       assert.equal((await focused()).id, "main");
       await page.keyboard.press("Tab");
       assert.ok((await focused()).inMain, "Tab after the skip link stays in the content");
+      // A page chosen from the menu with the keyboard takes the focus.
+      await page.getByRole("link", { name: "Logs" }).focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Logs", exact: true }).waitFor();
+      await page.waitForFunction(() => document.activeElement?.id === "main");
 
       // --- The other pages, and the text of a file name with markup shown as text.
       for (
