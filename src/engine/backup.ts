@@ -360,6 +360,7 @@ async function runBackup(
     const sealed = await sealVolume(settings, zipPath);
     setVolumeState(db, dlistVolumeId, VolumeState.Uploading, sealed);
     db.checkpoint();
+    session.remoteLog.knownHash(dlistName, sealed.hash);
     await uploader.put(dlistName, sealed.path, sealed.size);
     setVolumeState(db, dlistVolumeId, VolumeState.Uploaded);
     db.commit();

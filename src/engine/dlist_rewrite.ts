@@ -36,6 +36,7 @@ async function uploadCurrentDlist(
 ): Promise<void> {
   const zipPath = await writeDlist(session, db, settings, fileset.ID, fileset.IsFullBackup === 1);
   const sealed = await sealVolume(settings, zipPath);
+  session.remoteLog.knownHash(fileset.Name, sealed.hash);
   await session.backend.put(fileset.Name, sealed.path);
   await Deno.remove(sealed.path).catch(() => {});
   db.transaction(() => {

@@ -179,6 +179,7 @@ export async function uploadDlist(
   const zipPath = await writeDlist(session, db, settings, filesetId, isFull);
   const sealed = await sealVolume(settings, zipPath);
   db.transaction(() => setVolumeState(db, volumeId, VolumeState.Uploading, sealed));
+  session.remoteLog.knownHash(name, sealed.hash);
   await session.backend.put(name, sealed.path);
   await Deno.remove(sealed.path).catch(() => {});
   db.transaction(() => setVolumeState(db, volumeId, VolumeState.Uploaded));
@@ -227,6 +228,7 @@ export async function rebuildMissingIndexes(
       linkIndex(db, iid, v.ID);
       return iid;
     });
+    session.remoteLog.knownHash(written.name, written.hash);
     await session.backend.put(written.name, written.path);
     await Deno.remove(written.path).catch(() => {});
     db.transaction(() => setVolumeState(db, iid, VolumeState.Uploaded));

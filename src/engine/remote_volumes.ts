@@ -80,7 +80,6 @@ export async function fetchVolume(
     } catch {
       throw missing(name);
     }
-    await session.remoteLog.recordRead(name, local);
   } else {
     local = session.tempFile(".download");
     downloaded = true;
@@ -100,8 +99,11 @@ export async function fetchVolume(
     if (expected?.size !== undefined && expected.size >= 0 && size !== expected.size) {
       throw sizeMismatch(name, size, expected.size);
     }
+    // A read in place is logged with the hash the check computes anyway (or one made for it).
     if (!encrypted) {
-      if (expected?.hash && (await hashFile(local)).hash !== expected.hash) throw badHash(name);
+      const got = expected?.hash ? (await hashFile(local)).hash : undefined;
+      if (!downloaded) await session.remoteLog.recordRead(name, local, got);
+      if (expected?.hash && got !== expected.hash) throw badHash(name);
       if (downloaded) return local;
       const copy = session.tempFile(".zip");
       await Deno.copyFile(local, copy);
@@ -115,6 +117,7 @@ export async function fetchVolume(
       await Deno.remove(plain).catch(() => {});
       throw decryptError(name, err);
     }
+    if (!downloaded) await session.remoteLog.recordRead(name, local, r.inputSha256);
     if (expected?.hash && r.inputSha256 !== expected.hash) {
       await Deno.remove(plain).catch(() => {});
       throw badHash(name);

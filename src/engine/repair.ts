@@ -410,6 +410,7 @@ async function uploadRebuiltDblock(
     setVolumeState(db, id, VolumeState.Uploading, sealed);
     return id;
   });
+  session.remoteLog.knownHash(name, sealed.hash);
   await session.backend.put(name, sealed.path);
   await Deno.remove(sealed.path).catch(() => {});
   db.transaction(() => {
