@@ -264,7 +264,7 @@ export function RestoreWizard(props: { id: string }) {
                         />
                         <label for={`hit-${h.path}`}>
                           <Icon name={h.folder ? "folder" : "file"} size={16} />
-                          <span class="tree-label mono">{h.path}</span>
+                          <span class="tree-label mono" title={h.path}>{h.path}</span>
                           {h.size !== undefined && (
                             <span class="muted small">{formatSize(h.size)}</span>
                           )}
