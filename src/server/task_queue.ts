@@ -245,6 +245,8 @@ export class TaskQueue {
     clearTimeout(this.#pauseTimer);
     for (const e of this.#waiting.splice(0)) {
       e.info.Status = "Aborted";
+      e.info.TaskFinished = new Date(this.now()).toISOString();
+      this.#remember(e);
       e.resolve();
     }
     const cur = this.#current;
