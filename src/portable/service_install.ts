@@ -1,10 +1,12 @@
 /**
  * Registering the service watchdog with the operating system: a systemd unit on Linux, a launchd
- * daemon on macOS, an `sc.exe create` registration on Windows. Each is first made into a
- * {@link ServicePlan} (files to write or remove, commands to run) by pure functions, so every
- * system's output can be checked anywhere; {@link applyPlan} then carries one out.
+ * daemon on macOS, a Task Scheduler task started at boot on Windows (the program does not speak
+ * the Windows service control protocol, so it is not registered as a Windows service). Each is
+ * first made into a {@link ServicePlan} (files to write or remove, commands to run) by pure
+ * functions, so every system's output can be checked anywhere; {@link applyPlan} then carries one
+ * out.
  */
-import { join } from "node:path";
+import { join, win32 } from "node:path";
 import { UserError } from "../core/errors.ts";
 
 /** The operating systems a service can be installed on. */
@@ -12,7 +14,8 @@ export type ServiceOs = "linux" | "darwin" | "windows";
 
 /** One step of installing or removing a service. */
 export type PlanStep =
-  | { kind: "write"; path: string; content: string }
+  /** `utf-16le` writes the text as UTF-16 with a byte order mark (Task Scheduler XML). */
+  | { kind: "write"; path: string; content: string; encoding?: "utf-16le" }
   | { kind: "remove"; path: string }
   | { kind: "run"; argv: string[] };
 
@@ -29,7 +32,10 @@ export interface ServiceSpec {
   argv: string[];
   /** The folder the service starts in (the program's folder). */
   workingDirectory: string;
-  /** Folder for the service file (systemd unit or plist); the system's folder when undefined. */
+  /**
+   * Folder for the service file (systemd unit, plist, task XML); when undefined the system's
+   * folder, or on Windows {@link workingDirectory}.
+   */
   unitDir?: string;
 }
 
@@ -77,9 +83,9 @@ export function systemdUnit(spec: ServiceSpec): string {
   ].join("\n");
 }
 
+/** Text as the content of an XML element (never used in attributes, so quotes stay as they are). */
 function xmlEscape(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;");
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
 /** The launchd label of a service: `com.duplicati.<name>`. */
@@ -140,20 +146,84 @@ export function windowsQuote(arg: string): string {
   return out + "\\".repeat(slashes * 2) + '"';
 }
 
-/** The service file's path for `spec` on `os` (undefined on Windows, which has none). */
-export function serviceFile(os: ServiceOs, spec: ServiceSpec): string | undefined {
+/**
+ * The Task Scheduler definition for `spec`: started at boot as SYSTEM with the highest rights, in
+ * the program's folder, with no run-time limit (a task made with `schtasks /Create /TR` would be
+ * stopped after 72 hours and would not start on battery power). The program and its arguments are
+ * kept apart, so the command line has no length limit of its own. Task Scheduler expands
+ * `%NAME%` in the command, arguments and folder when such an environment variable exists.
+ */
+export function taskXml(spec: ServiceSpec): string {
+  const [program, ...args] = spec.argv;
+  return [
+    '<?xml version="1.0" encoding="UTF-16"?>',
+    '<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">',
+    "  <RegistrationInfo>",
+    `    <Description>${xmlEscape(DESCRIPTION)}</Description>`,
+    "  </RegistrationInfo>",
+    "  <Triggers>",
+    "    <BootTrigger>",
+    "      <Enabled>true</Enabled>",
+    "    </BootTrigger>",
+    "  </Triggers>",
+    "  <Principals>",
+    '    <Principal id="Author">',
+    "      <UserId>S-1-5-18</UserId>",
+    "      <RunLevel>HighestAvailable</RunLevel>",
+    "    </Principal>",
+    "  </Principals>",
+    "  <Settings>",
+    "    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>",
+    "    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>",
+    "    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>",
+    "    <AllowHardTerminate>true</AllowHardTerminate>",
+    "    <StartWhenAvailable>true</StartWhenAvailable>",
+    "    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>",
+    "    <IdleSettings>",
+    "      <StopOnIdleEnd>false</StopOnIdleEnd>",
+    "      <RestartOnIdle>false</RestartOnIdle>",
+    "    </IdleSettings>",
+    "    <AllowStartOnDemand>true</AllowStartOnDemand>",
+    "    <Enabled>true</Enabled>",
+    "    <Hidden>false</Hidden>",
+    "    <RunOnlyIfIdle>false</RunOnlyIfIdle>",
+    "    <WakeToRun>false</WakeToRun>",
+    "    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>",
+    "    <Priority>5</Priority>",
+    "    <RestartOnFailure>",
+    "      <Interval>PT1M</Interval>",
+    "      <Count>3</Count>",
+    "    </RestartOnFailure>",
+    "  </Settings>",
+    '  <Actions Context="Author">',
+    "    <Exec>",
+    `      <Command>${xmlEscape(windowsQuote(program))}</Command>`,
+    ...(args.length
+      ? [`      <Arguments>${xmlEscape(args.map(windowsQuote).join(" "))}</Arguments>`]
+      : []),
+    // Task Scheduler takes the folder as it is: quotes here would make it invalid.
+    `      <WorkingDirectory>${xmlEscape(spec.workingDirectory)}</WorkingDirectory>`,
+    "    </Exec>",
+    "  </Actions>",
+    "</Task>",
+    "",
+  ].join("\r\n");
+}
+
+/** The service file's path for `spec` on `os`: the unit, the plist, or the task XML. */
+export function serviceFile(os: ServiceOs, spec: ServiceSpec): string {
   if (os === "linux") return join(spec.unitDir ?? DEFAULT_UNIT_DIRS.linux, `${spec.name}.service`);
   if (os === "darwin") {
     return join(spec.unitDir ?? DEFAULT_UNIT_DIRS.darwin, `${launchdLabel(spec.name)}.plist`);
   }
-  return undefined;
+  return win32.join(spec.unitDir ?? spec.workingDirectory, `${spec.name}-task.xml`);
 }
 
 /** What installing `spec` on `os` does; `activate` adds the commands that register and start it. */
 export function installPlan(os: ServiceOs, spec: ServiceSpec, activate = true): ServicePlan {
   const file = serviceFile(os, spec);
   if (os === "linux") {
-    const steps: PlanStep[] = [{ kind: "write", path: file!, content: systemdUnit(spec) }];
+    const steps: PlanStep[] = [{ kind: "write", path: file, content: systemdUnit(spec) }];
     if (activate) {
       steps.push(
         { kind: "run", argv: ["systemctl", "daemon-reload"] },
@@ -163,59 +233,58 @@ export function installPlan(os: ServiceOs, spec: ServiceSpec, activate = true): 
     return { steps };
   }
   if (os === "darwin") {
-    const steps: PlanStep[] = [{ kind: "write", path: file!, content: launchdPlist(spec) }];
-    if (activate) steps.push({ kind: "run", argv: ["launchctl", "load", "-w", file!] });
+    const steps: PlanStep[] = [{ kind: "write", path: file, content: launchdPlist(spec) }];
+    if (activate) steps.push({ kind: "run", argv: ["launchctl", "load", "-w", file] });
     return { steps };
   }
-  if (!activate) return { steps: [] };
-  // sc.exe wants "name= value" as two arguments: the option with its "=" and then the value.
-  return {
-    steps: [
+  const steps: PlanStep[] = [
+    { kind: "write", path: file, content: taskXml(spec), encoding: "utf-16le" },
+  ];
+  if (activate) {
+    steps.push(
+      // /F replaces a task of the same name; /RU SYSTEM matches the principal in the XML.
       {
         kind: "run",
-        argv: [
-          "sc.exe",
-          "create",
-          spec.name,
-          "binPath=",
-          spec.argv.map(windowsQuote).join(" "),
-          "start=",
-          "auto",
-          "DisplayName=",
-          "Duplicati",
-        ],
+        argv: ["schtasks", "/Create", "/TN", spec.name, "/XML", file, "/RU", "SYSTEM", "/F"],
       },
-      { kind: "run", argv: ["sc.exe", "description", spec.name, DESCRIPTION] },
-      { kind: "run", argv: ["sc.exe", "start", spec.name] },
-    ],
-  };
+      { kind: "run", argv: ["schtasks", "/Run", "/TN", spec.name] },
+    );
+  }
+  return { steps };
 }
 
 /** What uninstalling the service named in `spec` does on `os`. */
 export function uninstallPlan(os: ServiceOs, spec: ServiceSpec, activate = true): ServicePlan {
   const file = serviceFile(os, spec);
+  const steps: PlanStep[] = [];
   if (os === "linux") {
-    const steps: PlanStep[] = [];
     if (activate) {
       steps.push({ kind: "run", argv: ["systemctl", "disable", "--now", `${spec.name}.service`] });
     }
-    steps.push({ kind: "remove", path: file! });
+    steps.push({ kind: "remove", path: file });
     if (activate) steps.push({ kind: "run", argv: ["systemctl", "daemon-reload"] });
-    return { steps };
+  } else if (os === "darwin") {
+    if (activate) steps.push({ kind: "run", argv: ["launchctl", "unload", "-w", file] });
+    steps.push({ kind: "remove", path: file });
+  } else {
+    if (activate) {
+      steps.push(
+        { kind: "run", argv: ["schtasks", "/End", "/TN", spec.name] },
+        { kind: "run", argv: ["schtasks", "/Delete", "/TN", spec.name, "/F"] },
+      );
+    }
+    steps.push({ kind: "remove", path: file });
   }
-  if (os === "darwin") {
-    const steps: PlanStep[] = [];
-    if (activate) steps.push({ kind: "run", argv: ["launchctl", "unload", "-w", file!] });
-    steps.push({ kind: "remove", path: file! });
-    return { steps };
-  }
-  if (!activate) return { steps: [] };
-  return {
-    steps: [
-      { kind: "run", argv: ["sc.exe", "stop", spec.name] },
-      { kind: "run", argv: ["sc.exe", "delete", spec.name] },
-    ],
-  };
+  return { steps };
+}
+
+/** `text` as UTF-16 little-endian bytes, starting with the byte order mark. */
+export function utf16le(text: string): Uint8Array {
+  const bytes = new Uint8Array(2 + text.length * 2);
+  const view = new DataView(bytes.buffer);
+  view.setUint16(0, 0xfeff, true);
+  for (let i = 0; i < text.length; i++) view.setUint16(2 + i * 2, text.charCodeAt(i), true);
+  return bytes;
 }
 
 /** A plan as text: the files with their content and the commands, for `--dry-run`. */
@@ -242,7 +311,11 @@ export async function applyPlan(
   for (const s of plan.steps) {
     if (s.kind === "write") {
       try {
-        await Deno.writeTextFile(s.path, s.content, { mode: 0o644 });
+        if (s.encoding === "utf-16le") {
+          await Deno.writeFile(s.path, utf16le(s.content), { mode: 0o644 });
+        } else {
+          await Deno.writeTextFile(s.path, s.content, { mode: 0o644 });
+        }
       } catch (e) {
         throw new UserError(
           `Could not write ${s.path} (${(e as Error).message}). Run the command as administrator ` +

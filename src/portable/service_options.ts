@@ -73,20 +73,20 @@ export const SERVICE_OPTIONS: readonly ServiceOptionDef[] = [
     kind: "string",
     default: "duplicati",
     install: true,
-    summary: "Name of the installed service (systemd unit, launchd label, Windows service).",
+    summary: "Name of the installed service (systemd unit, launchd label, Windows scheduled task).",
   },
   {
     name: "unit-dir",
     kind: "string",
     install: true,
     summary: "Folder for the service file: default /etc/systemd/system on Linux, " +
-      "/Library/LaunchDaemons on macOS (not used on Windows).",
+      "/Library/LaunchDaemons on macOS, the program's folder on Windows (the task's XML).",
   },
   {
     name: "no-activate",
     kind: "boolean",
     install: true,
-    summary: "Only write or remove the service file; do not run systemctl, launchctl or sc.exe.",
+    summary: "Only write or remove the service file; do not run systemctl, launchctl or schtasks.",
   },
   {
     name: "dry-run",

@@ -206,6 +206,7 @@ Deno.test("bad service and server options are refused before anything starts", a
   assert.equal(help.code, 0, help.err);
   assert.match(help.out, /--ping-interval/);
   assert.match(help.out, /--unit-dir/);
+  assert.match(help.out, /registered with schtasks/);
   assert.match(help.out, /--webservice-port/);
 });
 
