@@ -14,7 +14,10 @@ export function ServerLog() {
   return (
     <div class="page">
       <h1>Logs</h1>
-      <p class="muted">The log of each backup is on its page (Home, More, Show log).</p>
+      <p class="muted">
+        "Stored" keeps the server's own errors; "Live" follows what the server logs while this page
+        is open. The log of each backup is on its page (Home, More, Show log).
+      </p>
       <Tabs value={tab} onChange={setTab} tabs={[["stored", "Stored"], ["live", "Live"]]} />
       {tab === "stored" ? <Stored /> : <Live />}
     </div>
@@ -32,7 +35,7 @@ function Stored() {
   }, []);
   if (err) return <ErrorBox error={err} />;
   if (!rows) return <Spinner />;
-  return <LogTable rows={rows} empty="The server has not logged anything." />;
+  return <LogTable rows={rows} empty="No server errors have been stored." />;
 }
 
 function Live() {
