@@ -5,8 +5,10 @@
  * promises that are often already settled, which run as microtasks: the event loop may not get a
  * turn for seconds. In the server that loop also answers HTTP requests, so a backup would freeze
  * the API. Hot loops therefore call {@link eventLoopTurn} once per item and await what it returns:
- * when the loop has not turned for the budget, it waits for one timer tick (about a millisecond),
- * in which pending I/O, requests and timers run.
+ * when the loop has not turned for the budget, it waits for one timer tick (one to three
+ * milliseconds), in which pending I/O, requests and timers run. (Other ways to give the loop a turn
+ * are cheaper but not fair: a message to oneself or `setImmediate` starve I/O, and an operation that
+ * finishes at once leaves timers waiting.)
  *
  * To keep that wait rare, a turn is also noticed when it happens on its own (the operation awaited
  * a worker, a file or the network): half-way through the budget a zero-delay probe timer is set,

@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, join, resolve, sep } from "node:path";
+import { eventLoopTurn } from "../core/event_loop.ts";
 import type { OptionValues } from "../core/option_values.ts";
 import type { FilterList } from "../core/filters.ts";
 import { patternFilter } from "./path_filter.ts";
@@ -345,6 +346,7 @@ async function restoreFileset(
   let filesTotal = 0;
   db.begin();
   for (const r of state.all()) {
+    await eventLoopTurn();
     let target = targetOf(r.Path)!;
     if (r.Kind === KIND_FOLDER) {
       ensureDir(target);
@@ -519,6 +521,7 @@ async function restoreFileset(
           logger.error(`A block is missing or damaged in ${it.row.Name}: ${error}`);
         }
         apply(it.row, data, hash);
+        await eventLoopTurn();
       }
       collectYoungGarbage();
     };
@@ -581,6 +584,7 @@ async function restoreFileset(
         }
         if (batch.length >= 256 || batchBytes >= 2 << 20) dispatch();
         while (queue.length > pool.size * 2 + 1) await drainOne();
+        await eventLoopTurn();
       }
       dispatch();
       while (queue.length) await drainOne();
@@ -597,6 +601,7 @@ async function restoreFileset(
 
     // 5. Verify the larger files by size and hash, then move them into place.
     for (const r of state.ofKind(KIND_FILE, { pendingOnly: true })) {
+      await eventLoopTurn();
       if (done.has(r.ID)) continue;
       if (failed.has(r.ID) || r.Tmp === null) {
         if (r.Tmp) Deno.removeSync(r.Tmp);
@@ -659,12 +664,14 @@ async function restoreFileset(
   for (const id of state.doneIds()) done.add(id);
   if (!skipMeta) {
     for (const r of state.ofKind(KIND_FILE)) {
+      await eventLoopTurn();
       if (done.has(r.ID)) {
         applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
       }
     }
   }
   for (const r of state.ofKind(KIND_SYMLINK)) {
+    await eventLoopTurn();
     const linkTarget = meta(r.MetaBlocksetID)?.get("CoreSymlinkTarget");
     if (linkTarget === undefined) {
       logger.warn(`${r.Path}: the symbolic link has no target recorded; skipped`);
@@ -687,6 +694,7 @@ async function restoreFileset(
   }
   if (!skipMeta) {
     for (const r of state.ofKind(KIND_FOLDER)) {
+      await eventLoopTurn();
       applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
     }
   }
