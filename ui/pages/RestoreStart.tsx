@@ -44,7 +44,7 @@ export function RestoreStart() {
   const [mode, setModeState] = useState<Mode>(lastMode);
   const setMode = (m: Mode) => setModeState(lastMode = m);
   return (
-    <div class="page narrow">
+    <div class="page narrow restore-start">
       <h1>Restore</h1>
       <fieldset class="kind-grid three">
         <legend>Restore from</legend>
