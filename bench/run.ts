@@ -315,6 +315,41 @@ async function syncDisks(): Promise<void> {
   } catch { /* no sync: fine */ }
 }
 
+/** Sum of the block devices' busy time (ms, io_ticks), or undefined where /sys/block is absent. */
+function diskBusyMs(): number | undefined {
+  try {
+    let total = 0;
+    for (const e of Deno.readDirSync("/sys/block")) {
+      if (/^(loop|ram|zram)/.test(e.name)) continue;
+      const f = Deno.readTextFileSync(`/sys/block/${e.name}/stat`).trim().split(/\s+/);
+      total += Number(f[9] ?? 0);
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until the disks have been idle for a second (at most `maxMs`): after a large delete, a disk
+ * mounted with `discard` keeps trimming for seconds, and whoever runs next would pay for it.
+ */
+async function waitForIdleDisks(maxMs = 30_000): Promise<void> {
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  let last = diskBusyMs();
+  if (last === undefined) return await sleep(1000);
+  const start = performance.now();
+  let quietSince = start;
+  while (performance.now() - start < maxMs) {
+    await sleep(250);
+    const now = diskBusyMs()!;
+    if (now !== last) {
+      last = now;
+      quietSince = performance.now();
+    } else if (performance.now() - quietSince >= 1000) return;
+  }
+}
+
 async function runCmd(
   side: Side,
   c: Cmd,
@@ -494,7 +529,7 @@ async function runSet(
    */
   const settle = async () => {
     await syncDisks();
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitForIdleDisks();
   };
 
   const step = async (
@@ -767,7 +802,7 @@ log(
 log(
   "method: each step runs once per side, interleaved (ours, then restic), with no warm-up run;" +
     " the page cache is not dropped (every source is read once before the first timed step, so reads are warm);" +
-    " before every timed command dirty pages are flushed (sync) and the disk gets 1 s to settle.",
+    " before every timed command dirty pages are flushed (sync) and the disks must have been idle for 1 s (at most 30 s of waiting).",
 );
 
 const oursAvailable = (() => {
