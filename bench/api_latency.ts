@@ -152,7 +152,9 @@ async function main() {
       const r = await fetch(base + path, { ...init, headers: { ...headers, ...init.headers } });
       const body = await r.json();
       const ms = performance.now() - t0;
-      if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(body)}`);
+      // No task running: /progressstate answers 404 "No active backup", as Duplicati does.
+      const idleProgress = r.status === 404 && path === "/progressstate";
+      if (!r.ok && !idleProgress) throw new Error(`${path}: ${r.status} ${JSON.stringify(body)}`);
       return { ms, body };
     };
     /** Fails when anything runs or waits: the numbers would not be about our backup. */
@@ -206,7 +208,7 @@ async function main() {
       while (task.Status === "Waiting" || task.Status === "Running") {
         for (const r of ROUTES) {
           const { ms, body } = await call(r);
-          if (r === "/progressstate" && body.TaskID !== taskId && body.TaskID !== -1) {
+          if (r === "/progressstate" && body.TaskID !== undefined && body.TaskID !== taskId) {
             throw new Error(`Another task (${body.TaskID}) ran during the measurement`);
           }
           busy[r].push(ms);

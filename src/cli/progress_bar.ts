@@ -18,6 +18,8 @@ export interface ProgressUpdate {
   filesTotal?: number;
   bytesDone: number;
   bytesTotal?: number;
+  /** The totals are counts so far: no percentage or time left yet. */
+  stillCounting?: boolean;
   current?: string;
 }
 
@@ -151,12 +153,13 @@ export class ProgressBar {
 
   #parts(p: ProgressUpdate): string[] {
     const parts: string[] = [p.phase];
+    const known = !p.stillCounting;
     parts.push(
       p.filesTotal !== undefined
-        ? `${count(p.filesDone)}/${count(p.filesTotal)} files`
+        ? `${count(p.filesDone)}/${count(p.filesTotal)}${known ? "" : "+"} files`
         : `${count(p.filesDone)} files`,
     );
-    if (p.bytesTotal !== undefined && p.bytesTotal > 0) {
+    if (p.bytesTotal !== undefined && p.bytesTotal > 0 && known) {
       const pct = Math.min(100, Math.floor((p.bytesDone / p.bytesTotal) * 100));
       parts.push(`${formatSize(p.bytesDone)}/${formatSize(p.bytesTotal)} (${pct}%)`);
     } else {
@@ -165,7 +168,7 @@ export class ProgressBar {
     const speed = this.#speed();
     if (speed !== undefined) {
       parts.push(`${formatSize(speed)}/s`);
-      if (p.bytesTotal !== undefined && p.bytesTotal > p.bytesDone && speed > 0) {
+      if (known && p.bytesTotal !== undefined && p.bytesTotal > p.bytesDone && speed > 0) {
         parts.push(`ETA ${formatDuration(((p.bytesTotal - p.bytesDone) / speed) * 1000)}`);
       }
     }

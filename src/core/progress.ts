@@ -10,6 +10,11 @@ export interface ProgressEvent {
   filesTotal?: number;
   bytesDone: number;
   bytesTotal?: number;
+  /**
+   * True while the totals are still being counted alongside the operation: `filesTotal` and
+   * `bytesTotal` are then the counts so far, not the final totals.
+   */
+  stillCounting?: boolean;
   current?: string;
   /** Size of the current file and how far into it the operation is, for large files. */
   currentSize?: number;

@@ -11,7 +11,7 @@ import type { OptionValues } from "../core/option_values.ts";
 import type { FilterList } from "../core/filters.ts";
 import { CancelledError, ExitCode, UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
-import { noProgress, type ProgressSink } from "../core/progress.ts";
+import { noProgress, type ProgressEvent, type ProgressSink } from "../core/progress.ts";
 import { equalBytes, toBase64 } from "../core/bytes.ts";
 import { encodeMetadata } from "../format/metadata.ts";
 import { nextFreeDlistName, parseVolumeName } from "../format/volume_names.ts";
@@ -42,6 +42,7 @@ import { sealVolume } from "./remote_volumes.ts";
 import { type FormatSettings, formatSettings, openDatabase, Session } from "./session.ts";
 import { type SourceEntry, walkOptionsFrom, walkSources } from "./source_walker.ts";
 import { metadataOf } from "./metadata_source.ts";
+import { SourceCounter } from "./source_counter.ts";
 import { isIncompressibleName } from "./compress_hint.ts";
 import { autoVacuum } from "./vacuum.ts";
 import { afterBackup, type AfterBackupResult, exitCodeAfter } from "./after_backup.ts";
@@ -186,7 +187,7 @@ async function runBackup(
   req: BackupRequest,
   remoteNames: Set<string>,
   logger: Logger,
-  progress: ProgressSink,
+  sink: ProgressSink,
   dryRun: boolean,
 ): Promise<BackupResult> {
   const opts = req.options;
@@ -227,7 +228,7 @@ async function runBackup(
   );
   const filesetId = addFileset(db, operationId, dlistVolumeId, dlistTime.getTime(), true);
   const writer = new DblockWriter(session, settings, db, operationId, uploader, indexPolicy);
-  const ctx = new BackupContext(db, settings, writer, dryRun, c, opts, filesetId, req, progress);
+  const ctx = new BackupContext(db, settings, writer, dryRun, c, opts, filesetId, req, sink);
   db.checkpoint();
 
   const walkOpts = walkOptionsFrom(opts, req.filters, (m: string) => logger.warn(m));
@@ -258,6 +259,18 @@ async function runBackup(
     }
   });
 
+  // Totals for the progress display, counted a slice at a time between the files (see
+  // SourceCounter); a slice is far ahead of the backup, so the count ends early in the run.
+  const counter = new SourceCounter(sources, walkOpts);
+  const totals = (): Partial<ProgressEvent> =>
+    counter.counting
+      ? { filesTotal: counter.files, bytesTotal: counter.bytes, stillCounting: true }
+      : counter.done
+      ? { filesTotal: counter.files, bytesTotal: counter.bytes, stillCounting: false }
+      : { stillCounting: false };
+  const progress: ProgressSink = (e) => sink({ ...totals(), ...e });
+  ctx.progress = progress;
+
   let lastProgress = 0;
   let entries = 0;
   let interrupted = false;
@@ -283,8 +296,9 @@ async function runBackup(
       if (req.signal?.aborted) throw req.signal.reason;
       logger.warn(`Failed to process ${entry.path}: ${(err as Error).message}`);
     }
+    const counted = counter.counting && counter.advance(COUNT_SLICE);
     const now = Date.now();
-    if (now - lastProgress > 100) {
+    if (counted || now - lastProgress > 100) {
       lastProgress = now;
       progress({
         operation: "Backup",
@@ -299,6 +313,7 @@ async function runBackup(
     // Native hasher and file objects are freed only by full collections; keep them few.
     if (++entries % 20_000 === 0) collectAllGarbage();
   }
+  counter.stop();
   await writer.closeVolume();
   progress({
     operation: "Backup",
@@ -380,6 +395,9 @@ async function runBackup(
   return result;
 }
 
+/** Source entries counted for the progress totals per file the backup processes. */
+const COUNT_SLICE = 200;
+
 /** A stop request reached the backup in the middle of a file; the file is left out. */
 class StoppedInsideFile extends Error {
   constructor() {
@@ -411,7 +429,8 @@ class BackupContext {
     private opts: OptionValues,
     private filesetId: number,
     private req: Pick<BackupRequest, "signal" | "stopSignal">,
-    private progress: ProgressSink,
+    /** Replaced by the backup loop with a sink that adds the totals. */
+    public progress: ProgressSink,
   ) {
     this.readBuf = new Uint8Array(settings.blocksize);
     this.hpb = settings.blocksize / settings.hashSize;

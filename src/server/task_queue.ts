@@ -209,14 +209,19 @@ export class TaskQueue {
     return this.#pausedUntil;
   }
 
-  /** The running task's progress in Duplicati's `IProgressEventData` shape. */
-  progressState(): Record<string, unknown> {
+  /**
+   * The running task's progress in Duplicati's `IProgressEventData` shape; undefined when no task
+   * runs (Duplicati then answers 404 "No active backup").
+   */
+  progressState(): Record<string, unknown> | undefined {
     const e = this.#current;
-    const p = e?.progress;
-    const total = p?.bytesTotal;
+    if (!e) return undefined;
+    const p = e.progress;
+    const counting = p?.stillCounting ?? p?.bytesTotal === undefined;
+    const total = counting ? undefined : p?.bytesTotal;
     return {
-      BackupID: e?.spec.backupId ?? null,
-      TaskID: e?.id ?? -1,
+      BackupID: e.spec.backupId ?? null,
+      TaskID: e.id,
       BackendAction: "",
       BackendPath: "",
       BackendFileSize: 0,
@@ -227,14 +232,14 @@ export class TaskQueue {
       CurrentFilesize: p?.currentSize ?? 0,
       CurrentFileoffset: p?.currentOffset ?? 0,
       CurrentFilecomplete: false,
-      Phase: e ? phaseName(e.spec.operation, p?.phase) : "Error",
+      Phase: phaseName(e.spec.operation, p?.phase),
       PhaseText: p?.phase ?? null,
       OverallProgress: total ? Math.min(1, (p?.bytesDone ?? 0) / total) : 0,
       ProcessedFileCount: p?.filesDone ?? 0,
       ProcessedFileSize: p?.bytesDone ?? 0,
       TotalFileCount: p?.filesTotal ?? 0,
-      TotalFileSize: total ?? 0,
-      StillCounting: e ? total === undefined : false,
+      TotalFileSize: p?.bytesTotal ?? 0,
+      StillCounting: counting,
       ActiveTransfers: [],
     };
   }

@@ -106,3 +106,22 @@ Deno.test("shortenMiddle keeps the end of a path", () => {
   assert.ok(s.endsWith("file.txt"));
   assert.ok(s.includes("..."));
 });
+
+Deno.test("progress bar: no percentage or time left while the totals are still counted", () => {
+  const out = new Capture();
+  let t = 0;
+  const bar = new ProgressBar({ out, isTerminal: false, now: () => t });
+  const counting = { phase: "Processing files", filesTotal: 40, bytesTotal: 50 * MB };
+  bar.update({ ...counting, filesDone: 1, bytesDone: 0, stillCounting: true });
+  t = 6000;
+  bar.update({ ...counting, filesDone: 2, bytesDone: 10 * MB, stillCounting: true });
+  const early = out.chunks.at(-1)!;
+  assert.match(early, /2\/40\+ files/);
+  assert.doesNotMatch(early, /%|ETA/);
+  t = 12_000;
+  bar.update({ ...counting, filesDone: 3, bytesDone: 20 * MB, stillCounting: false });
+  const late = out.chunks.at(-1)!;
+  assert.match(late, /3\/40 files/);
+  assert.match(late, /20\.00 MB\/50\.00 MB \(40%\)/);
+  assert.match(late, /ETA/);
+});

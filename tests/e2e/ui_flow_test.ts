@@ -180,9 +180,10 @@ Deno.test({
       await page.getByRole("button", { name: "Resume" }).click();
       await card.locator(".task-progress").waitFor();
       await card.getByRole("progressbar").waitFor();
-      // Live numbers while it runs: the phase and the files and bytes examined so far.
-      await card.locator(".task-progress").getByText(/^7 files examined$/).waitFor();
-      await card.locator(".task-progress").getByText(/^12\.0 MB$/).waitFor();
+      // Live numbers while it runs: the phase, and the files and bytes examined of the totals
+      // counted alongside the backup.
+      await card.locator(".task-progress").getByText(/^7 of 7 files$/).waitFor();
+      await card.locator(".task-progress").getByText(/^12\.0 MB of 12\.0 MB$/).waitFor();
       await card.locator(".task-progress").getByText("Uploading").waitFor();
       await snap(page, "10-home-running");
       await card.getByText("1 version").waitFor({ timeout: 180_000 });

@@ -33,8 +33,8 @@ Deno.test("a real backup through the API to a local folder, browsing its version
     await withServer(async ({ client, server }) => {
       const id = (await client.post("/api/v1/backups", backupBody("Real", src, dst))).body.ID;
       const idle = await client.get("/api/v1/progressstate");
-      assert.equal(idle.status, 200);
-      assert.equal(idle.body.TaskID, -1);
+      assert.equal(idle.status, 404, "no task is running");
+      assert.equal(idle.body.Error, "No active backup");
 
       const run = await client.post(`/api/v1/backup/${id}/run`);
       assert.equal(run.status, 200);

@@ -51,7 +51,7 @@ function snapshot(ctx: ServerContext, s: ServiceName): unknown {
     case "legacystatus":
       return serverStatus(ctx);
     case "progress":
-      return ctx.queue.progressState();
+      return ctx.queue.progressState() ?? null;
     case "taskqueue":
       return ctx.queue.list();
     case "notifications":

@@ -89,7 +89,12 @@ export function serverStateRoutes(api: Hono, ctx: ServerContext): void {
     return c.json({ Status: "OK" });
   });
 
-  api.get("/progressstate", (c) => c.json(ctx.queue.progressState()));
+  api.get("/progressstate", (c) => {
+    const state = ctx.queue.progressState();
+    // As Duplicati: no task running is a 404 with a message, not an empty progress record.
+    if (!state) throw new HttpError(404, "No active backup", "NoActiveTask");
+    return c.json(state);
+  });
 
   api.get(
     "/tasks",
