@@ -14,7 +14,13 @@ export interface CommandContext {
   progress: ProgressSink;
   /** Writes a line to standard output. */
   out: (line?: string) => void;
+  /** Abort (the second Ctrl-C): end at once. */
   signal: AbortSignal;
+  /**
+   * Stop (the first Ctrl-C, also set by abort): end after the current file. Commands without a
+   * partial result to keep pass this one to the engine as their abort signal.
+   */
+  stopSignal: AbortSignal;
   /** Hands the engine's result to the after-script and the reports (optional for a command). */
   setResult?: (result: unknown) => void;
   /** Runs `--run-script-post-backup`; the backup command calls it once the data is uploaded. */

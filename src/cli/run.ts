@@ -5,6 +5,7 @@
 import { parseCommandLine } from "./args.ts";
 import { findCommand as findCommandInfo, helpText } from "./help.ts";
 import { ProgressBar } from "./progress_bar.ts";
+import { CtrlC } from "./interrupt.ts";
 import { promptSecret } from "./prompt.ts";
 import type { CommandContext, CommandHandler } from "./context.ts";
 import { OptionValues } from "../core/option_values.ts";
@@ -158,6 +159,7 @@ const defaultIo: CliIo = {
 
 /** Runs the command line and returns the exit code. Never throws. */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let ctrlC: CtrlC | undefined;
   let debug = false;
   try {
     if (argv.length === 0 || ["help", "--help", "-h", "/?"].includes(argv[0].toLowerCase())) {
@@ -232,11 +234,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     const bar: ProgressBar | undefined = showBar
       ? new ProgressBar({ isTerminal: io.isTerminal })
       : undefined;
-    const ac = new AbortController();
-    const onSignal = () => ac.abort(new CancelledError("Stopped by Ctrl-C"));
-    try {
-      Deno.addSignalListener("SIGINT", onSignal);
-    } catch { /* not supported here */ }
+    ctrlC = new CtrlC((m) => {
+      bar?.clear();
+      io.err(m);
+    }).install();
     const ctx: CommandContext = {
       command: parsed.command,
       positionals: parsed.positionals,
@@ -248,7 +249,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         bar?.clear();
         io.out(line);
       },
-      signal: ac.signal,
+      signal: ctrlC.cancel.signal,
+      stopSignal: ctrlC.cancel.stopSignal,
     };
     try {
       const takesUrl = !NO_STORAGE_URL.has(parsed.command) && ctx.positionals.length > 0;
@@ -287,9 +289,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       return exitCode;
     } finally {
       bar?.done();
-      try {
-        Deno.removeSignalListener("SIGINT", onSignal);
-      } catch { /* ignore */ }
+      ctrlC.dispose();
       if (logFile && logLines.length) {
         await Deno.writeTextFile(logFile, logLines.join("\n") + "\n", { append: true }).catch(
           () => {},
@@ -304,7 +304,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     }
     if (err instanceof CancelledError) {
       io.err(err.message);
-      return ExitCode.Partial;
+      // An aborted run kept nothing; a stopped one ended early on request.
+      return ctrlC?.cancel.aborted ? ExitCode.Fatal : ExitCode.Partial;
     }
     const e = err as Error;
     io.err(`Failed: ${e?.message ?? String(err)}`);

@@ -314,7 +314,10 @@ async function runBackup(
     if (++entries % 20_000 === 0) collectAllGarbage();
   }
   counter.stop();
+  // An abort (also one that follows a stop) still ends the run before its version is uploaded.
+  throwIfAborted(req.signal);
   await writer.closeVolume();
+  throwIfAborted(req.signal);
   progress({
     operation: "Backup",
     phase: "Uploading",
@@ -322,6 +325,7 @@ async function runBackup(
     bytesDone: c.sizeExamined,
   });
   await uploader.drain();
+  throwIfAborted(req.signal);
 
   const prevCount = previous ? countEntries(db, previous.ID) : 0;
   // A stopped walk did not see every file: the ones it missed are not deleted.
@@ -373,6 +377,7 @@ async function runBackup(
     }
     const zipPath = await writeDlist(session, db, settings, filesetId, !interrupted);
     const sealed = await sealVolume(settings, zipPath);
+    throwIfAborted(req.signal);
     setVolumeState(db, dlistVolumeId, VolumeState.Uploading, sealed);
     db.checkpoint();
     session.remoteLog.knownHash(dlistName, sealed.hash);

@@ -18,6 +18,7 @@ export async function backupCommand(ctx: CommandContext): Promise<number> {
     progress: ctx.progress,
     logger: ctx.logger,
     signal: ctx.signal,
+    stopSignal: ctx.stopSignal,
     afterUpload: ctx.postBackup,
   });
   ctx.setResult?.(r);

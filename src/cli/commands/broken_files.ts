@@ -30,7 +30,7 @@ export async function brokenFilesCommand(ctx: CommandContext): Promise<number> {
     options: ctx.options,
     progress: ctx.progress,
     logger: ctx.logger,
-    signal: ctx.signal,
+    signal: ctx.stopSignal,
   };
   const r = purge ? await purgeBrokenFiles(req) : await listBrokenFiles(req);
   ctx.setResult?.(r);

@@ -12,7 +12,7 @@ export async function deleteCommand(ctx: CommandContext): Promise<number> {
     options: ctx.options,
     progress: ctx.progress,
     logger: ctx.logger,
-    signal: ctx.signal,
+    signal: ctx.stopSignal,
   });
   ctx.setResult?.(r);
   if (r.deleted.length === 0) {

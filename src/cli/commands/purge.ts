@@ -13,7 +13,7 @@ export async function purgeCommand(ctx: CommandContext): Promise<number> {
     options: ctx.options,
     progress: ctx.progress,
     logger: ctx.logger,
-    signal: ctx.signal,
+    signal: ctx.stopSignal,
   });
   ctx.setResult?.(r);
   const full = ctx.options.bool("full-result");

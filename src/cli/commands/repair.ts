@@ -13,7 +13,7 @@ export async function repairCommand(ctx: CommandContext): Promise<number> {
     options: ctx.options,
     progress: ctx.progress,
     logger: ctx.logger,
-    signal: ctx.signal,
+    signal: ctx.stopSignal,
   });
   ctx.setResult?.(r);
   if (r.mode === "recreate" && r.recreate) {

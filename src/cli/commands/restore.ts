@@ -15,7 +15,7 @@ export async function restoreCommand(ctx: CommandContext): Promise<number> {
     filters: ctx.filters,
     progress: ctx.progress,
     logger: ctx.logger,
-    signal: ctx.signal,
+    signal: ctx.stopSignal,
   });
   ctx.setResult?.(r);
   ctx.out(

@@ -27,7 +27,7 @@ export async function testCommand(ctx: CommandContext): Promise<number> {
     samples: parseSamples(samplesArg),
     progress: ctx.progress,
     logger: ctx.logger,
-    signal: ctx.signal,
+    signal: ctx.stopSignal,
   });
   ctx.setResult?.(r);
   const bad = r.verifications.filter((v) => v.findings.length > 0);
