@@ -56,6 +56,16 @@ export function collectYoungGarbage(): void {
   if (++calls % 16 === 0) trim?.();
 }
 
+/**
+ * Runs a full GC when this thread's JavaScript objects hold more than `limitBytes` of ArrayBuffer
+ * memory (live or dead: a buffer's memory is freed only once its owner is collected, and buffers
+ * that outlived a young collection wait for a full one). The check costs microseconds; a
+ * collection tens of milliseconds. Does nothing without `gc` (V8_FLAGS).
+ */
+export function collectWhenBuffersExceed(limitBytes: number): void {
+  if (gc && Deno.memoryUsage().external > limitBytes) gc({ type: "major" });
+}
+
 /** Runs a full GC when `gc` is exposed; costs tens of milliseconds, so call it rarely. */
 export function collectAllGarbage(): void {
   gc?.({ type: "major" });

@@ -8,7 +8,7 @@ import { encodeManifest } from "../format/manifest.ts";
 import { generateVolumeName } from "../format/volume_names.ts";
 import { base64ToUrl, type Bytes } from "../core/bytes.ts";
 import { VERSION } from "../core/version.ts";
-import { collectYoungGarbage } from "../core/memory.ts";
+import { collectWhenBuffersExceed, collectYoungGarbage } from "../core/memory.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState, VolumeType } from "../db/schema.ts";
 import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/volumes.ts";
@@ -35,6 +35,12 @@ export function manifestFor(settings: FormatSettings): Bytes {
     appVersion: VERSION,
   });
 }
+
+/**
+ * Dead block buffers kept by the main thread before a full GC frees them: without it they pile up
+ * to ~50 MB before V8 acts (a 1 GiB backup peaked at 208 MB; with it, 182 MB).
+ */
+const BUFFER_LIMIT = 24 << 20;
 
 /** Writes blocks into a sequence of dblock volumes. */
 export class DblockWriter {
@@ -189,7 +195,10 @@ export class DblockWriter {
     for (let i = 0; i < items.length; i++) this.zip.addCompressed(items[i].name, entries[i]);
     await this.sink.settle(4 << 20);
     // The blocks just written (and the ciphertext of sealed volumes) are garbage now.
-    if (++this.drained % 8 === 0) collectYoungGarbage();
+    if (++this.drained % 8 === 0) {
+      collectYoungGarbage();
+      collectWhenBuffersExceed(BUFFER_LIMIT);
+    }
   }
 
   /** Closes the open volume (if it has blocks) and queues it for upload with its dindex. */
