@@ -1,7 +1,7 @@
 /**
  * Ctrl-C on the command line, as Duplicati's command line handles it: the first asks the running
- * operation to stop after the current file (a backup then uploads what it finished as a partial
- * version; other operations end), the second aborts it at once.
+ * backup to stop after the current file (it then uploads what it finished as a partial version),
+ * the second aborts it at once. Operations that cannot keep partial work abort on the first.
  */
 import { Cancellation } from "../core/cancellation.ts";
 import { CancelledError } from "../core/errors.ts";
@@ -17,8 +17,11 @@ export class CtrlC {
   #listener = () => this.press();
   #installed = false;
 
-  /** `say` tells the user what a Ctrl-C does (on standard error). */
-  constructor(private say: (message: string) => void) {}
+  /**
+   * `say` tells the user what a Ctrl-C does (on standard error). `stoppable` is false for
+   * operations that cannot stop after the current file (all but backup): they abort on the first.
+   */
+  constructor(private say: (message: string) => void, private stoppable = true) {}
 
   /** Starts listening for SIGINT (where the platform has it). */
   install(): this {
@@ -31,7 +34,10 @@ export class CtrlC {
 
   /** One Ctrl-C: stop on the first, abort on the second, nothing more after that. */
   press(): void {
-    if (!this.cancel.stopping) {
+    if (!this.stoppable && !this.cancel.aborted) {
+      this.cancel.abort(new CancelledError("Aborted by Ctrl-C"));
+      this.say(ABORT_MESSAGE);
+    } else if (!this.cancel.stopping) {
       this.cancel.stop(new CancelledError("Stopped by Ctrl-C"));
       this.say(STOP_MESSAGE);
     } else if (!this.cancel.aborted) {

@@ -234,10 +234,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     const bar: ProgressBar | undefined = showBar
       ? new ProgressBar({ isTerminal: io.isTerminal })
       : undefined;
+    // Only a backup can stop after the current file (and keep its work); the rest abort at once.
     ctrlC = new CtrlC((m) => {
       bar?.clear();
       io.err(m);
-    }).install();
+    }, parsed.command === "backup").install();
     const ctx: CommandContext = {
       command: parsed.command,
       positionals: parsed.positionals,
