@@ -47,6 +47,7 @@ import { hashFile, type OpenedVolume, openVolume } from "./remote_volumes.ts";
 import { assertNotRecreating } from "./preflight.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
 import { expandPortablePath } from "../core/portable_paths.ts";
+import { SafeFolders } from "./safe_folders.ts";
 
 /** What a restore did. */
 export interface RestoreResult {
@@ -296,42 +297,11 @@ async function restoreFileset(
   const root = restorePath ? resolve(restorePath) : sep;
   const strip = restorePath && !opts.bool("dont-compress-restore-paths") ? common!.length : 0;
   Deno.mkdirSync(root, { recursive: true });
-  const realRoot = Deno.realPathSync(root);
   const rootPrefix = root.endsWith(sep) ? root : root + sep;
 
   // 2. Folders (and parents of files), checking that no component is a symlink.
-  const safeDirs = new Set<string>();
-  const ensureDir = (dir: string) => {
-    if (safeDirs.has(dir)) return;
-    const rel = dir === root ? [] : dir.slice(root.length).split(sep).filter((s) => s);
-    let cur = root;
-    for (const s of rel) {
-      cur = join(cur, s);
-      if (safeDirs.has(cur)) continue;
-      let st: Deno.FileInfo | undefined;
-      try {
-        st = Deno.lstatSync(cur);
-      } catch { /* missing */ }
-      if (st?.isSymlink) {
-        throw new UserError(`Refusing to restore into ${cur}: it is a symbolic link`, {
-          code: "HostilePath",
-        });
-      }
-      if (st && !st.isDirectory) {
-        throw new UserError(`Cannot restore into ${cur}: a file with that name is in the way`, {
-          code: "PathInTheWay",
-        });
-      }
-      if (!st) Deno.mkdirSync(cur);
-      if (restorePath && !Deno.realPathSync(cur).startsWith(realRoot)) {
-        throw new UserError(`Refusing to restore into ${cur}: it resolves outside ${root}`, {
-          code: "HostilePath",
-        });
-      }
-      safeDirs.add(cur);
-    }
-    safeDirs.add(dir);
-  };
+  const folders = new SafeFolders(root, !!restorePath);
+  const ensureDir = (dir: string) => folders.ensure(dir);
   const targetOf = (path: string): string | undefined => {
     const rel = pathSegments(path).segments.slice(strip);
     const target = rel.length ? join(root, ...rel) : root;

@@ -17,6 +17,7 @@ import type { FilelistEntry } from "../format/filelist.ts";
 import { decodeMetadata, parsePosixMetadata } from "../format/metadata.ts";
 import { ZipReader } from "../format/zip.ts";
 import { pathSegments } from "../engine/restore.ts";
+import { SafeFolders } from "../engine/safe_folders.ts";
 import { BlockIndex, INDEX_FILE_NAME } from "./recovery_index.ts";
 import { readVersion, selected, selectVersion } from "./recovery_list.ts";
 
@@ -127,39 +128,9 @@ export function recoveryRestore(req: RecoveryRestoreRequest): RecoveryRestoreRes
   const strip = common!.length;
   const root = resolve(req.targetPath);
   Deno.mkdirSync(root, { recursive: true });
-  const realRoot = Deno.realPathSync(root);
   const rootPrefix = root.endsWith(sep) ? root : root + sep;
-  const safeDirs = new Set<string>([root]);
-  const ensureDir = (dir: string) => {
-    if (safeDirs.has(dir)) return;
-    let cur = root;
-    for (const s of dir.slice(rootPrefix.length).split(sep).filter((x) => x)) {
-      cur = join(cur, s);
-      if (safeDirs.has(cur)) continue;
-      let st: Deno.FileInfo | undefined;
-      try {
-        st = Deno.lstatSync(cur);
-      } catch { /* missing */ }
-      if (st?.isSymlink) {
-        throw new UserError(`Refusing to restore into ${cur}: it is a symbolic link`, {
-          code: "HostilePath",
-        });
-      }
-      if (st && !st.isDirectory) {
-        throw new UserError(`Cannot restore into ${cur}: a file with that name is in the way`, {
-          code: "PathInTheWay",
-        });
-      }
-      if (!st) Deno.mkdirSync(cur);
-      const real = Deno.realPathSync(cur);
-      if (real !== realRoot && !real.startsWith(realRoot + sep)) {
-        throw new UserError(`Refusing to restore into ${cur}: it resolves outside ${root}`, {
-          code: "HostilePath",
-        });
-      }
-      safeDirs.add(cur);
-    }
-  };
+  const safe = new SafeFolders(root, true);
+  const ensureDir = (dir: string) => safe.ensure(dir);
   const targetOf = (path: string): string => {
     const rel = pathSegments(path).segments.slice(strip);
     const target = rel.length ? join(root, ...rel) : root;

@@ -1,0 +1,63 @@
+/**
+ * Creates the folders of a restore target without ever following a symbolic link: every path
+ * component below the root is checked (lstat) before it is used, and, when the target is
+ * confined, must resolve inside the root. Used by restore and by the recovery tool.
+ */
+import { join, sep } from "node:path";
+import { UserError } from "../core/errors.ts";
+
+/** The folders made safe so far below one root. */
+export class SafeFolders {
+  #done = new Set<string>();
+  #realRoot: string;
+
+  /**
+   * `root` must exist. With `confine`, every folder must resolve inside it (a restore to a
+   * chosen path); without, only symlinks are refused (a restore to the original places).
+   */
+  constructor(readonly root: string, private confine: boolean) {
+    this.#realRoot = Deno.realPathSync(root);
+    this.#done.add(root);
+  }
+
+  /**
+   * Makes `dir` (at or below the root) exist as a real folder, creating missing components.
+   * Throws UserError (HostilePath) for a symlink or an escape, (PathInTheWay) for a file.
+   */
+  ensure(dir: string): void {
+    if (this.#done.has(dir)) return;
+    const rel = dir.slice(this.root.length).split(sep).filter((s) => s);
+    let cur = this.root;
+    for (const s of rel) {
+      cur = join(cur, s);
+      if (this.#done.has(cur)) continue;
+      let st: Deno.FileInfo | undefined;
+      try {
+        st = Deno.lstatSync(cur);
+      } catch { /* missing */ }
+      if (st?.isSymlink) {
+        throw new UserError(`Refusing to restore into ${cur}: it is a symbolic link`, {
+          code: "HostilePath",
+        });
+      }
+      if (st && !st.isDirectory) {
+        throw new UserError(`Cannot restore into ${cur}: a file with that name is in the way`, {
+          code: "PathInTheWay",
+        });
+      }
+      if (!st) Deno.mkdirSync(cur);
+      if (this.confine) {
+        const real = Deno.realPathSync(cur);
+        const inside = real === this.#realRoot ||
+          real.startsWith(this.#realRoot.endsWith(sep) ? this.#realRoot : this.#realRoot + sep);
+        if (!inside) {
+          throw new UserError(`Refusing to restore into ${cur}: it resolves outside ${this.root}`, {
+            code: "HostilePath",
+          });
+        }
+      }
+      this.#done.add(cur);
+    }
+    this.#done.add(dir);
+  }
+}
