@@ -5,7 +5,7 @@
  * codes: 0 done, 2 nothing matched, 3 some files failed, 100 a step failed, 200 wrong usage.
  */
 import { resolve } from "node:path";
-import { ExitCode, UserError } from "../core/errors.ts";
+import { ExitCode } from "../core/errors.ts";
 import { formatSize } from "../core/sizes.ts";
 import { parseToolArgs, toolFilters } from "./tool_args.ts";
 import { downloadVolumes } from "./recovery_download.ts";
@@ -15,25 +15,21 @@ import { recoveryRestore } from "./recovery_restore.ts";
 import { recompress } from "./recovery_recompress.ts";
 import type { OptionValues } from "../core/option_values.ts";
 import type { FilterList } from "../core/filters.ts";
+import {
+  type CommandShape,
+  type Output,
+  pickCommand,
+  runCommand,
+  type ToolOption,
+} from "./subcommands.ts";
 
-interface ToolOption {
-  name: string;
-  summary: string;
-}
-
-interface CommandDef {
-  usage: string;
+interface CommandDef extends CommandShape {
   summary: string;
   options: ToolOption[];
-  args: [number, number];
   run(args: string[], o: OptionValues, filters: FilterList, out: Output): Promise<number>;
 }
 
-/** Where the tool prints: normal lines and errors. */
-export interface Output {
-  log(line: string): void;
-  error(line: string): void;
-}
+export type { Output };
 
 const BACKEND_OPTIONS: ToolOption = {
   name: "<backend options>",
@@ -59,7 +55,8 @@ const COMMANDS: Record<string, CommandDef> = {
     summary: "Downloads every volume of the backup to the folder and decrypts it. Files " +
       "already there are kept, so running it again resumes.",
     options: [PASSPHRASE, PREFIX, BACKEND_OPTIONS],
-    args: [2, 2],
+    minArgs: 2,
+    maxArgs: 2,
     async run([url, folder], o, _f, out) {
       const r = await downloadVolumes(url, resolve(folder), o, out.log);
       out.log(
@@ -76,7 +73,8 @@ const COMMANDS: Record<string, CommandDef> = {
     summary: "Builds the block index (which dblock holds each block) from the downloaded " +
       "dblock files; needed by restore. It reads only the zip directories.",
     options: [INDEXFILE],
-    args: [1, 1],
+    minArgs: 1,
+    maxArgs: 1,
     run([folder], o, _f, out) {
       const dir = resolve(folder);
       const r = buildIndex(dir, o.str("indexfile") || undefined, out.log);
@@ -94,7 +92,8 @@ const COMMANDS: Record<string, CommandDef> = {
     summary: "Lists the versions, or the files of one version (a number, 0 = newest; a dlist " +
       "file name; or a date).",
     options: [FILTERS],
-    args: [1, 2],
+    minArgs: 1,
+    maxArgs: 2,
     run([folder, version], _o, filters, out) {
       runList(resolve(folder), version, filters, out.log);
       return Promise.resolve(ExitCode.Success);
@@ -111,7 +110,8 @@ const COMMANDS: Record<string, CommandDef> = {
       FILTERS,
       { name: "max-open-archives", summary: "How many dblock files stay open at once (200)." },
     ],
-    args: [1, 2],
+    minArgs: 1,
+    maxArgs: 2,
     run([folder, version], o, filters, out) {
       const r = recoveryRestore({
         folder,
@@ -151,7 +151,8 @@ const COMMANDS: Record<string, CommandDef> = {
       PREFIX,
       BACKEND_OPTIONS,
     ],
-    args: [3, 3],
+    minArgs: 3,
+    maxArgs: 3,
     async run([target, url, folder], o, _f, out) {
       const r = await recompress(target, url, resolve(folder), o, out.log);
       out.log(
@@ -219,39 +220,15 @@ export async function runRecoveryTool(
     out.error((e as Error).message);
     return ExitCode.BadArguments;
   }
-  const [name, ...rest] = args.positionals;
-  const cmdName = name?.toLowerCase();
-  if (!cmdName || cmdName === "help") {
-    const topic = rest[0]?.toLowerCase();
-    if (topic && !COMMANDS[topic]) {
-      out.error(`Unknown command "${rest[0]}". Run "duplicati-recovery-tool help" for the list.`);
-      return ExitCode.BadArguments;
-    }
-    out.log(recoveryHelp(topic));
-    return name ? ExitCode.Success : ExitCode.BadArguments;
-  }
-  const cmd = COMMANDS[cmdName];
-  if (!cmd) {
-    out.error(`Unknown command "${name}". Run "duplicati-recovery-tool help" for the list.`);
-    return ExitCode.BadArguments;
-  }
-  if (args.options.bool("help")) {
-    out.log(recoveryHelp(cmdName));
-    return ExitCode.Success;
-  }
-  if (rest.length < cmd.args[0] || rest.length > cmd.args[1]) {
-    out.error(`Usage: duplicati-recovery-tool ${cmd.usage}`);
-    out.error(`Run "duplicati-recovery-tool help ${cmdName}" for more.`);
-    return ExitCode.BadArguments;
-  }
-  try {
-    return await cmd.run(rest, args.options, filters, out);
-  } catch (e) {
-    if (e instanceof UserError) {
-      out.error(e.message);
-      return e.exitCode;
-    }
-    out.error(`${cmdName} failed: ${(e as Error)?.stack ?? String(e)}`);
-    return ExitCode.Fatal;
-  }
+  const picked = pickCommand(
+    "duplicati-recovery-tool",
+    COMMANDS,
+    args.positionals,
+    args.options.bool("help"),
+    recoveryHelp,
+    out,
+  );
+  if (typeof picked === "number") return picked;
+  const { name, cmd, args: rest } = picked;
+  return await runCommand(name, () => cmd.run(rest, args.options, filters, out), out);
 }

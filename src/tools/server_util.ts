@@ -11,12 +11,13 @@ import { parseTimespan } from "../core/timespan.ts";
 import type { OptionValues } from "../core/option_values.ts";
 import { parseToolArgs } from "./tool_args.ts";
 import { type LocateServer, ServerConnection } from "./server_connection.ts";
-
-/** One option of the tool, for help. */
-interface ToolOption {
-  name: string;
-  summary: string;
-}
+import {
+  type CommandShape,
+  type Output,
+  pickCommand,
+  runCommand,
+  type ToolOption,
+} from "./subcommands.ts";
 
 /** What every command accepts. */
 const GLOBAL_OPTIONS: ToolOption[] = [
@@ -47,20 +48,13 @@ const GLOBAL_OPTIONS: ToolOption[] = [
   { name: "json", summary: "Print answers as JSON (list-backups, status)." },
 ];
 
-interface CommandDef {
-  usage: string;
+interface CommandDef extends CommandShape {
   summary: string;
   options?: ToolOption[];
-  minArgs: number;
-  maxArgs: number;
   run(c: ServerConnection, args: string[], o: OptionValues, out: Output): Promise<number>;
 }
 
-/** Where the tool prints: normal lines and errors. */
-export interface Output {
-  log(line: string): void;
-  error(line: string): void;
-}
+export type { Output };
 
 interface BackupEntry {
   Backup: {
@@ -449,33 +443,18 @@ export async function runServerUtil(
     out.error((e as Error).message);
     return ExitCode.BadArguments;
   }
-  const [name, ...rest] = args.positionals;
   const o = args.options;
-  const cmdName = name?.toLowerCase();
-  if (!cmdName || cmdName === "help" || cmdName === "--help") {
-    const topic = rest[0]?.toLowerCase();
-    if (topic && !COMMANDS[topic]) {
-      out.error(`Unknown command "${rest[0]}". Run "duplicati-server-util help" for the list.`);
-      return ExitCode.BadArguments;
-    }
-    out.log(serverUtilHelp(topic));
-    return name ? ExitCode.Success : ExitCode.BadArguments;
-  }
-  const cmd = COMMANDS[cmdName];
-  if (!cmd) {
-    out.error(`Unknown command "${name}". Run "duplicati-server-util help" for the list.`);
-    return ExitCode.BadArguments;
-  }
-  if (o.bool("help")) {
-    out.log(serverUtilHelp(cmdName));
-    return ExitCode.Success;
-  }
-  if (rest.length < cmd.minArgs || rest.length > cmd.maxArgs) {
-    out.error(`Usage: duplicati-server-util ${cmd.usage}`);
-    out.error(`Run "duplicati-server-util help ${cmdName}" for more.`);
-    return ExitCode.BadArguments;
-  }
-  try {
+  const picked = pickCommand(
+    "duplicati-server-util",
+    COMMANDS,
+    args.positionals,
+    o.bool("help"),
+    serverUtilHelp,
+    out,
+  );
+  if (typeof picked === "number") return picked;
+  const { name, cmd, args: rest } = picked;
+  return await runCommand(name, () => {
     const serverArgs = SERVER_OPTION_NAMES.filter((n) => o.has(n)).map((n) => `--${n}=${o.str(n)}`);
     const conn = ServerConnection.open({
       hosturl: o.str("hosturl") || undefined,
@@ -484,13 +463,6 @@ export async function runServerUtil(
       sessionFile: o.str("settings-file") || undefined,
       locate,
     });
-    return await cmd.run(conn, rest, o, out);
-  } catch (e) {
-    if (e instanceof UserError) {
-      out.error(e.message);
-      return e.exitCode;
-    }
-    out.error(`${cmdName} failed: ${(e as Error)?.stack ?? String(e)}`);
-    return ExitCode.Fatal;
-  }
+    return cmd.run(conn, rest, o, out);
+  }, out);
 }
