@@ -7,7 +7,7 @@ import { errorText } from "../api.ts";
 import { navigate } from "../router.ts";
 import type { BackupAndSchedule } from "../types.ts";
 import { readConfigFile } from "../lib/config_file.ts";
-import { ErrorBox, Field, Modal, PasswordInput } from "./ui.tsx";
+import { ConfigFileFields, ErrorBox, Modal } from "./ui.tsx";
 
 export function ImportDialog(
   props: { onImported: (config: Partial<BackupAndSchedule>) => void; onClose: () => void },
@@ -40,21 +40,14 @@ export function ImportDialog(
           }
         }}
       >
-        <Field
-          id="imp-file"
-          label="Configuration file"
-          help="A *-duplicati-config.json file, or .json.aes when it was exported encrypted."
-        >
-          <input
-            id="imp-file"
-            type="file"
-            accept=".json,.aes"
-            onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)}
-          />
-        </Field>
-        <Field id="imp-pass" label="Passphrase of the file" help="Only for an encrypted file.">
-          <PasswordInput id="imp-pass" value={pass} onValue={setPass} />
-        </Field>
+        <ConfigFileFields
+          idPrefix="imp"
+          fileHelp="A *-duplicati-config.json file, or .json.aes when it was exported encrypted."
+          passHelp="Only for an encrypted file."
+          pass={pass}
+          onFile={setFile}
+          onPass={setPass}
+        />
         <label class="check">
           <input
             type="checkbox"

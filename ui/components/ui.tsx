@@ -264,3 +264,29 @@ export interface DynInputProps {
 export function DynInput(props: DynInputProps) {
   return h("input", { ...props });
 }
+
+/** The file and passphrase fields of an exported configuration (.json, or .json.aes encrypted). */
+export function ConfigFileFields(p: {
+  idPrefix: string;
+  fileHelp: string;
+  passHelp: string;
+  pass: string;
+  onFile: (f: File | null) => void;
+  onPass: (v: string) => void;
+}) {
+  return (
+    <>
+      <Field id={`${p.idPrefix}-file`} label="Configuration file" help={p.fileHelp}>
+        <input
+          id={`${p.idPrefix}-file`}
+          type="file"
+          accept=".json,.aes"
+          onChange={(e) => p.onFile((e.target as HTMLInputElement).files?.[0] ?? null)}
+        />
+      </Field>
+      <Field id={`${p.idPrefix}-pass`} label="Passphrase of the file" help={p.passHelp}>
+        <PasswordInput id={`${p.idPrefix}-pass`} value={p.pass} onValue={p.onPass} />
+      </Field>
+    </>
+  );
+}

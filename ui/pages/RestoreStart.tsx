@@ -5,7 +5,14 @@ import { navigate } from "../router.ts";
 import { useApp } from "../store.ts";
 import { formatDate } from "../lib/format.ts";
 import { type BackendKind, BACKENDS, type BackendValues, buildUrl } from "../lib/backend_url.ts";
-import { DynInput, ErrorBox, Field, PasswordInput, Spinner } from "../components/ui.tsx";
+import {
+  ConfigFileFields,
+  DynInput,
+  ErrorBox,
+  Field,
+  PasswordInput,
+  Spinner,
+} from "../components/ui.tsx";
 import { Icon } from "../components/Icon.tsx";
 import { readConfigFile } from "../lib/config_file.ts";
 import { ConnectionTest } from "../components/ConnectionTest.tsx";
@@ -268,21 +275,14 @@ function FromConfig() {
         }
       }}
     >
-      <Field
-        id="c-file"
-        label="Configuration file"
-        help="A *-duplicati-config.json or .json.aes file."
-      >
-        <input
-          id="c-file"
-          type="file"
-          accept=".json,.aes"
-          onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)}
-        />
-      </Field>
-      <Field id="c-pass" label="Passphrase of the file" help="Only for an encrypted (.aes) export.">
-        <PasswordInput id="c-pass" value={pass} onValue={setPass} />
-      </Field>
+      <ConfigFileFields
+        idPrefix="c"
+        fileHelp="A *-duplicati-config.json or .json.aes file."
+        passHelp="Only for an encrypted (.aes) export."
+        pass={pass}
+        onFile={setFile}
+        onPass={setPass}
+      />
       <Field
         id="c-backup-pass"
         label="Passphrase of the backup"
