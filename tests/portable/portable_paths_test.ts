@@ -13,6 +13,8 @@ import { programFolder } from "../../src/core/datafolder.ts";
 import { VERSION } from "../../src/core/version.ts";
 import { Client, finished, TEST_PASSWORD, until } from "../helpers/server.ts";
 import { diffSnapshots, prng, put, snapshot } from "../helpers/tree.ts";
+import { spawnCaptured } from "../helpers/spawn.ts";
+import { freePort } from "../servers/process.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const NAME = `duplicati-${VERSION}-${Deno.build.os === "darwin" ? "macos" : Deno.build.os}-${
@@ -101,41 +103,27 @@ function remoteFiles(folder: string): string[] {
   return [...Deno.readDirSync(folder)].map((e) => e.name).sort();
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /** Runs `fn` with a signed-in client of the portable folder's own server (data in `data/`). */
 async function withPortableServer(folder: string, fn: (c: Client) => Promise<void>) {
   const port = freePort();
-  const child = new Deno.Command(join(folder, "duplicati-server"), {
+  const server = spawnCaptured(join(folder, "duplicati-server"), {
     args: [`--webservice-port=${port}`, `--webservice-password=${TEST_PASSWORD}`],
     env: userEnv(),
     clearEnv: true,
     cwd: "/",
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    for await (const chunk of s) text += dec.decode(chunk, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  });
   try {
-    assert.ok(await until(() => /listening on/.test(text), 60_000), text);
+    assert.ok(
+      await until(() => /listening on/.test(server.output()), 60_000),
+      server.output(),
+    );
     const client = new Client(`http://127.0.0.1:${port}`);
     const login = await client.login();
     assert.equal(login.status, 200, JSON.stringify(login.body));
     await fn(client);
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await pumps;
+    server.child.kill("SIGTERM");
+    await server.done;
   }
 }
 

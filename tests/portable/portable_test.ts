@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { until } from "../helpers/server.ts";
+import { type Captured as Running, spawnCaptured } from "../helpers/spawn.ts";
+import { freePort } from "../servers/process.ts";
 import { VERSION } from "../../src/core/version.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -34,40 +36,8 @@ async function unzip(zip: string, into: string): Promise<string> {
   return join(into, NAME);
 }
 
-/** A free port on 127.0.0.1 (bound and released). */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-interface Running {
-  child: Deno.ChildProcess;
-  output: () => string;
-  done: Promise<Deno.CommandStatus>;
-}
-
 function start(program: string, env: Record<string, string>, args: string[] = []): Running {
-  const child = new Deno.Command(program, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    for await (const chunk of s) text += dec.decode(chunk, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const done = (async () => {
-    const st = await child.status;
-    await pumps;
-    return st;
-  })();
-  return { child, output: () => text, done };
+  return spawnCaptured(program, { args, env });
 }
 
 async function signIn(url: string): Promise<Response> {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAIN, runMain } from "../helpers/cli.ts";
 import { until as poll } from "../helpers/server.ts";
+import { type Captured, spawnCaptured } from "../helpers/spawn.ts";
 
 /** Waits until `fn` is true; fails naming `what` when it is not within `ms`. */
 async function until(fn: () => Promise<boolean> | boolean, what: string, ms: number) {
@@ -15,40 +16,21 @@ async function until(fn: () => Promise<boolean> | boolean, what: string, ms: num
 
 const ROOT = join(MAIN, "..");
 
-interface Service {
-  child: Deno.ChildProcess;
-  output: () => string;
-  done: Promise<Deno.CommandStatus>;
-}
+type Service = Captured;
 
 /**
  * Runs the watchdog under its busybox name (`duplicati-service`, as the portable folder's link
  * does), so the server child must not inherit that name.
  */
 function startService(dataFolder: string, args: string[]): Service {
-  const child = new Deno.Command(Deno.execPath(), {
+  return spawnCaptured(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     env: {
       NO_COLOR: "1",
       DUPLICATI__SERVER_DATAFOLDER: dataFolder,
       DUPLICATI_CALLED_AS: "duplicati-service",
     },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    for await (const chunk of s) text += dec.decode(chunk, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const done = (async () => {
-    const st = await child.status;
-    await pumps;
-    return st;
-  })();
-  return { child, output: () => text, done };
+  });
 }
 
 /** The process ids of the servers the watchdog started, in order. */
