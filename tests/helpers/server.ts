@@ -206,3 +206,31 @@ export async function finished(client: Client, taskId: number, ms = 60_000): Pro
   if (!t) throw new Error(`task ${taskId} did not finish within ${ms} ms`);
   return t;
 }
+
+/**
+ * The body of `POST /api/v1/backups` for an encrypted backup of `source` to the local folder
+ * `target`, without a schedule. `settings` replace or add to the defaults (passphrase, 1mb dblocks).
+ */
+export function localBackupBody(
+  name: string,
+  source: string,
+  target: string,
+  settings: Record<string, string> = {},
+) {
+  const all: Record<string, string> = {
+    "encryption-module": "aes",
+    passphrase: "server-test-pass",
+    "dblock-size": "1mb",
+    ...settings,
+  };
+  return {
+    Backup: {
+      Name: name,
+      TargetURL: `file://${target}`,
+      Sources: [source.endsWith("/") ? source : source + "/"],
+      Settings: Object.entries(all).map(([Name, Value]) => ({ Name, Value })),
+      Filters: [],
+    },
+    Schedule: null,
+  };
+}

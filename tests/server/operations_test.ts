@@ -1,26 +1,11 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { finished, until, withServer } from "../helpers/server.ts";
+import { finished, localBackupBody, until, withServer } from "../helpers/server.ts";
 import { diffSnapshots, prng, put, snapshot, tempDir } from "../helpers/tree.ts";
 
-function backupBody(name: string, source: string, target: string, extra: any[] = []) {
-  return {
-    Backup: {
-      Name: name,
-      TargetURL: `file://${target}`,
-      Sources: [source.endsWith("/") ? source : source + "/"],
-      Settings: [
-        { Name: "encryption-module", Value: "aes" },
-        { Name: "passphrase", Value: "server-test-pass" },
-        { Name: "dblock-size", Value: "1mb" },
-        ...extra,
-      ],
-      Filters: [],
-    },
-    Schedule: null,
-  };
-}
+const backupBody = (name: string, source: string, target: string) =>
+  localBackupBody(name, source, target);
 
 Deno.test("a real backup through the API to a local folder, browsing its version, and a restore", async () => {
   const [src, cleanSrc] = await tempDir();

@@ -8,25 +8,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Client, finished, withServer } from "../helpers/server.ts";
+import { type Client, finished, localBackupBody, withServer } from "../helpers/server.ts";
 import { prng, put, tempDir } from "../helpers/tree.ts";
 
-function backupBody(name: string, source: string, target: string) {
-  return {
-    Backup: {
-      Name: name,
-      TargetURL: `file://${target}`,
-      Sources: [source + "/"],
-      Settings: [
-        { Name: "encryption-module", Value: "aes" },
-        { Name: "passphrase", Value: "remote-files-pass" },
-        { Name: "dblock-size", Value: "1mb" },
-      ],
-      Filters: [],
-    },
-    Schedule: null,
-  };
-}
+const backupBody = (name: string, source: string, target: string) =>
+  localBackupBody(name, source, target, { passphrase: "remote-files-pass" });
 
 /** The files of the destination with size and base64 SHA-256, as the log records them. */
 function destination(dst: string): Map<string, { Size: number; Hash: string }> {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Client, finished, until, withServer } from "../helpers/server.ts";
+import { type Client, finished, localBackupBody, until, withServer } from "../helpers/server.ts";
 import { diffSnapshots, prng, put, snapshot, tempDir } from "../helpers/tree.ts";
 
 const SMALL_FILES = 300;
@@ -31,22 +31,11 @@ async function makeSource(root: string): Promise<string> {
   return big;
 }
 
-function backupBody(source: string, target: string) {
-  return {
-    Backup: {
-      Name: "Large and many",
-      TargetURL: `file://${target}`,
-      Sources: [source + "/"],
-      Settings: [
-        { Name: "encryption-module", Value: "aes" },
-        { Name: "passphrase", Value: "stop-abort-pass" },
-        { Name: "dblock-size", Value: "4mb" },
-      ],
-      Filters: [],
-    },
-    Schedule: null,
-  };
-}
+const backupBody = (source: string, target: string) =>
+  localBackupBody("Large and many", source, target, {
+    passphrase: "stop-abort-pass",
+    "dblock-size": "4mb",
+  });
 
 /** Starts a backup and waits until it is reading the large file (past its first block). */
 async function runUntilInsideBigFile(client: Client, id: string): Promise<number> {

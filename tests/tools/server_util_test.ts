@@ -6,25 +6,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runMain } from "../helpers/cli.ts";
-import { startTestServer, TEST_PASSWORD } from "../helpers/server.ts";
+import { localBackupBody, startTestServer, TEST_PASSWORD } from "../helpers/server.ts";
 import { prng, put, tempDir } from "../helpers/tree.ts";
 
-function backupBody(name: string, source: string, target: string) {
-  return {
-    Backup: {
-      Name: name,
-      TargetURL: `file://${target}`,
-      Sources: [source.endsWith("/") ? source : source + "/"],
-      Settings: [
-        { Name: "encryption-module", Value: "aes" },
-        { Name: "passphrase", Value: "util-test-pass" },
-        { Name: "dblock-size", Value: "1mb" },
-      ],
-      Filters: [],
-    },
-    Schedule: null,
-  };
-}
+const backupBody = (name: string, source: string, target: string) =>
+  localBackupBody(name, source, target, { passphrase: "util-test-pass" });
 
 Deno.test("server-util drives a running server: list, run --wait, pause, status, export/import, password, logout", async () => {
   const [src, cleanSrc] = await tempDir();
