@@ -6,6 +6,7 @@
 import { ArgumentError } from "../core/errors.ts";
 import { parseBoolean } from "../core/option_values.ts";
 import { parseTimespan } from "../core/timespan.ts";
+import type { WatchdogSettings } from "./watchdog.ts";
 
 /** One service option for `--help`. */
 export interface ServiceOptionDef {
@@ -95,18 +96,6 @@ export const SERVICE_OPTIONS: readonly ServiceOptionDef[] = [
     summary: "Print the service file and the commands instead of writing or running anything.",
   },
 ];
-
-/** The watchdog's settings (milliseconds and counts). */
-export interface WatchdogSettings {
-  pingInterval: number;
-  pingTimeout: number;
-  pingAttempts: number;
-  startTimeout: number;
-  restartDelay: number;
-  restartDelayMax: number;
-  maxFailedStarts: number;
-  stopTimeout: number;
-}
 
 /** The settings of `install` / `uninstall`. */
 export interface InstallSettings {

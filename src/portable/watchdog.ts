@@ -14,8 +14,7 @@ export interface ChildCommand {
 }
 
 /** How the watchdog watches. All times in milliseconds. */
-export interface WatchdogOptions {
-  server: ChildCommand;
+export interface WatchdogSettings {
   /** Time between pings once the server has answered. */
   pingInterval: number;
   /** How long one ping waits for its answer. */
@@ -32,6 +31,11 @@ export interface WatchdogOptions {
   maxFailedStarts: number;
   /** How long a `shutdown` may take before the server is terminated. */
   stopTimeout: number;
+}
+
+/** What the watchdog runs, how it watches, and where it reports. */
+export interface WatchdogOptions extends WatchdogSettings {
+  server: ChildCommand;
   /** The watchdog's own messages. */
   log: (line: string) => void;
   /** The server's output lines other than `pong`. */

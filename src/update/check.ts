@@ -3,6 +3,7 @@
  * it with the built-in keys, compare versions and pick this program's target.
  */
 import { UserError } from "../core/errors.ts";
+import { concatBytes } from "../core/bytes.ts";
 import { compareVersions, programTarget, VERSION } from "../core/version.ts";
 import { DEFAULT_UPDATE_URL, UPDATE_SIGNING_KEYS } from "./keys.ts";
 import { openSignedManifest, type UpdateManifest, type UpdatePackage } from "./manifest.ts";
@@ -80,13 +81,7 @@ async function readLimited(res: Response, limit: number, what: string): Promise<
     }
     chunks.push(c);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** A clear message for a failed request to the update address. */
