@@ -13,6 +13,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: number;
+  /** Jobs sent to this worker so far. */
+  sent: number;
 }
 
 /** A pool of CPU workers; call `close()` when done. */
@@ -20,12 +22,16 @@ export class CpuPool {
   private slots: Slot[] = [];
   private pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Jobs each worker has finished, counted by the worker itself (see {@link backlog}). */
+  private finished: Int32Array;
 
   constructor(size: number) {
+    this.finished = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, size)));
     for (let i = 0; i < size; i++) {
       try {
         const worker = new Worker(new URL("./cpu_worker.ts", import.meta.url), { type: "module" });
-        const slot: Slot = { worker, busy: 0 };
+        worker.postMessage({ counters: this.finished, index: i });
+        const slot: Slot = { worker, busy: 0, sent: 0 };
         worker.onmessage = (ev: MessageEvent) => {
           const { id, result, error } = ev.data;
           const p = this.pending.get(id);
@@ -69,6 +75,24 @@ export class CpuPool {
     return this.slots.length;
   }
 
+  /**
+   * Jobs sent to worker `index` that it has not finished yet. Unlike waiting for answers, this is
+   * current even while the calling thread has not handled its messages (it may be busy).
+   */
+  backlog(index: number): number {
+    const slot = this.slots[index % this.slots.length];
+    if (!slot) return 0;
+    return slot.sent - Atomics.load(this.finished, index % this.slots.length);
+  }
+
+  /**
+   * Runs a job in the calling thread, for a caller that would otherwise wait idle for busy
+   * workers (work stealing); the result is the same as from a worker.
+   */
+  runHere(job: CpuJob): Promise<CpuResult> {
+    return runCpuJob(job);
+  }
+
   /** Runs a job; `transfer` lists buffers handed to the worker (they become unusable here). */
   run(job: CpuJob, transfer: ArrayBuffer[] = []): Promise<CpuResult> {
     return this.runOn(this.pickSlot(), job, transfer);
@@ -92,6 +116,7 @@ export class CpuPool {
     const slot = this.slots[index % this.slots.length];
     const id = this.nextId++;
     slot.busy++;
+    slot.sent++;
     return new Promise<CpuResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       slot.worker.postMessage({ id, job }, transfer);

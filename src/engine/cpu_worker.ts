@@ -104,11 +104,21 @@ function transferables(result: CpuResult): ArrayBuffer[] {
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
 let sealJobs = 0;
+/** The pool's shared counters and this worker's index (see CpuPool.finished). */
+let finished: { counters: Int32Array; index: number } | undefined;
 if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.WorkerGlobalScope) {
-  scope.onmessage = async (ev: MessageEvent<{ id: number; job: CpuJob }>) => {
+  scope.onmessage = async (
+    ev: MessageEvent<{ id: number; job: CpuJob } | { counters: Int32Array; index: number }>,
+  ) => {
+    if ("counters" in ev.data) {
+      finished = ev.data;
+      return;
+    }
     const { id, job } = ev.data;
     try {
       const result = await runCpuJob(job);
+      // Seen by the main thread at once, before it handles the answer (work stealing).
+      if (finished) Atomics.add(finished.counters, finished.index, 1);
       scope.postMessage({ id, result }, transferables(result));
       // The job's input blocks (seal jobs come often and are small: every 8th).
       if (job.op === "compress" || job.op === "decode" || ++sealJobs % 8 === 0) {

@@ -15,7 +15,22 @@ import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/vol
 import type { FormatSettings, Session } from "./session.ts";
 import { SealStream } from "./seal_stream.ts";
 import type { VolumeUploader } from "./uploader.ts";
+import type { CpuResult } from "./cpu_worker.ts";
 import { writeIndexFile } from "./index_writer.ts";
+
+/** A batch being compressed, in a worker or (stolen) in this thread; drained in order. */
+interface InFlight {
+  done: Promise<{ items: Item[]; entries: PreparedEntry[] }>;
+  settled: boolean;
+}
+
+/**
+ * Work stealing: when the least busy worker already has this many jobs to do (compression and
+ * sealing), the next batch is compressed in this thread instead of waiting idle for it.
+ */
+const STEAL_WHEN_BUSY = 4;
+/** Batches in flight (each up to 1 MiB of blocks) before `add` waits for the oldest. */
+const MAX_IN_FLIGHT = 6;
 
 interface Item {
   name: string;
@@ -54,7 +69,7 @@ export class DblockWriter {
   private blocklists: { hash: string; data: Uint8Array }[] = [];
   private batch: Item[] = [];
   private batchBytes = 0;
-  private inflight: Promise<{ items: Item[]; entries: PreparedEntry[] }>[] = [];
+  private inflight: InFlight[] = [];
   private inflightBytes = 0;
   /** Number of dblocks handed to the uploader. */
   volumesWritten = 0;
@@ -124,7 +139,8 @@ export class DblockWriter {
     this.batch.push(item);
     this.batchBytes += data.length;
     if (this.batchBytes >= 1 << 20 || this.batch.length >= 256) this.dispatch();
-    while (this.inflight.length > this.session.pool.size * 2 + 1) await this.drainOne();
+    while (this.inflight.length && this.inflight[0].settled) await this.drainOne();
+    while (this.inflight.length > MAX_IN_FLIGHT) await this.drainOne();
   }
 
   /**
@@ -162,37 +178,51 @@ export class DblockWriter {
     this.batch = [];
     this.batchBytes = 0;
     this.inflightBytes += bytes;
-    const transfer: ArrayBuffer[] = [];
-    const payload = items.map((it) => {
-      const copy = it.data.buffer instanceof ArrayBuffer && it.data.byteOffset === 0 &&
-          it.data.byteLength === it.data.buffer.byteLength
-        ? it.data
-        : it.data.slice();
-      transfer.push(copy.buffer as ArrayBuffer);
-      return { data: copy, compress: it.compress };
-    });
-    const p = this.session.pool.run(
-      { op: "compress", items: payload, level: this.settings.zipLevel },
-      this.session.pool.size > 0 ? transfer : [],
-    ).then((r) => {
-      if (r.op !== "compress") throw new Error("CPU pool: unexpected result");
-      return { items, entries: r.entries, bytes };
-    });
-    const done = p.then(({ items, entries, bytes }) => {
-      this.inflightBytes -= bytes;
-      return { items, entries };
-    });
+    const pool = this.session.pool;
+    const level = this.settings.zipLevel;
+    let p: Promise<CpuResult>;
+    const slot = pool.pickSlot();
+    const local = pool.size === 0 || pool.backlog(slot) >= STEAL_WHEN_BUSY;
+    if (local) {
+      p = pool.runHere({
+        op: "compress",
+        items: items.map((it) => ({ data: it.data, compress: it.compress })),
+        level,
+      });
+    } else {
+      const transfer: ArrayBuffer[] = [];
+      const payload = items.map((it) => {
+        const copy = it.data.buffer instanceof ArrayBuffer && it.data.byteOffset === 0 &&
+            it.data.byteLength === it.data.buffer.byteLength
+          ? it.data
+          : it.data.slice();
+        transfer.push(copy.buffer as ArrayBuffer);
+        return { data: copy, compress: it.compress };
+      });
+      p = pool.runOn(slot, { op: "compress", items: payload, level }, transfer);
+    }
+    const entry: InFlight = {
+      settled: false,
+      done: p.then((r) => {
+        if (r.op !== "compress") throw new Error("CPU pool: unexpected result");
+        this.inflightBytes -= bytes;
+        return { items, entries: r.entries };
+      }).finally(() => {
+        entry.settled = true;
+      }),
+    };
     // Awaited by drainOne; a run that fails or is aborted before draining closes the pool, which
     // rejects the batches still in a worker: that must not become an unhandled rejection.
-    done.catch(() => {});
-    this.inflight.push(done);
+    entry.done.catch(() => {});
+    this.inflight.push(entry);
   }
 
   private async drainOne(): Promise<void> {
-    const p = this.inflight.shift();
-    if (!p) return;
-    const { items, entries } = await p;
-    for (let i = 0; i < items.length; i++) this.zip.addCompressed(items[i].name, entries[i]);
+    const head = this.inflight.shift();
+    if (!head) return;
+    const { items, entries } = await head.done;
+    // The entries are this writer's own (from the worker, or copies): handed on without a copy.
+    for (let i = 0; i < items.length; i++) this.zip.addCompressed(items[i].name, entries[i], true);
     await this.sink.settle(4 << 20);
     // The blocks just written (and the ciphertext of sealed volumes) are garbage now.
     if (++this.drained % 8 === 0) {

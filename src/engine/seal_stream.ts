@@ -146,6 +146,14 @@ export class SealStream implements ZipSink {
     this.track(copy.length, this.pool.runOn(this.slot, job, [copy.buffer]));
   }
 
+  /** Like {@link write}, but takes `b` (a whole ArrayBuffer) over instead of copying it. */
+  writeOwned(b: Uint8Array): void {
+    if (this.closed) throw new Error(`The volume ${this.path} is already closed`);
+    if (this.failure) throw this.failure;
+    const job = { op: "seal-write" as const, stream: this.id, data: b };
+    this.track(b.length, this.pool.runOn(this.slot, job, [b.buffer as ArrayBuffer]));
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -117,6 +117,11 @@ function setU64(v: DataView, off: number, n: number): void {
  */
 export interface ZipSink {
   write(b: Uint8Array): void;
+  /**
+   * Optional: takes `b` for good (the writer never touches it again; `b` spans its whole
+   * ArrayBuffer), e.g. to hand it to another thread without a copy.
+   */
+  writeOwned?(b: Uint8Array): void;
   close(): void;
   abort(): void;
 }
@@ -139,6 +144,9 @@ class FileSink implements ZipSink {
     } catch { /* ignore */ }
   }
 }
+
+/** Entries at least this large are handed to a sink's `writeOwned` instead of being copied. */
+const OWNED_MIN = 64 * 1024;
 
 export class ZipWriter {
   #out: ZipSink | null;
@@ -217,6 +225,15 @@ export class ZipWriter {
     this.#offset += b.length;
   }
 
+  /** Writes `b`, which the caller gives up: large whole buffers go to the sink without a copy. */
+  #writeOwned(b: Uint8Array): void {
+    const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+    if (!this.#out?.writeOwned || !whole || b.length < OWNED_MIN) return this.#write(b);
+    this.#flush();
+    this.#out.writeOwned(b);
+    this.#offset += b.length;
+  }
+
   #flush(): void {
     if (this.#bufLen > 0 && this.#out !== null) {
       this.#out.write(this.#buf.subarray(0, this.#bufLen));
@@ -226,9 +243,10 @@ export class ZipWriter {
 
   /**
    * Adds an entry whose data was prepared elsewhere (e.g. by {@link prepareEntry} in a Worker).
-   * Throws on a duplicate or empty name, or when the writer is closed.
+   * With `owned`, the caller gives `e.data` up (it must not use it afterwards), which spares a
+   * copy of large entries. Throws on a duplicate or empty name, or when the writer is closed.
    */
-  addCompressed(name: string, e: PreparedEntry): void {
+  addCompressed(name: string, e: PreparedEntry, owned = false): void {
     if (name.length === 0) throw new Error("zip entry name must not be empty");
     if (this.#names.has(name)) throw new Error(`duplicate zip entry name: ${name}`);
     if (e.method !== 0 && e.method !== 8) throw new Error(`unsupported zip method ${e.method}`);
@@ -242,7 +260,8 @@ export class ZipWriter {
       this.#offset,
     );
     this.#write(local);
-    this.#write(e.data);
+    if (owned) this.#writeOwned(e.data);
+    else this.#write(e.data);
     this.#central.push(central);
     this.#centralSize += central.length;
   }
