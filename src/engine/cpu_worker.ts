@@ -8,7 +8,7 @@
 import { decodeEntry, type PreparedEntry, prepareEntry, type ZipEntryInfo } from "../format/zip.ts";
 import { sha256 } from "../core/sha256.ts";
 import type { Bytes } from "../core/bytes.ts";
-import { deflateRawSync } from "node:zlib";
+import { deflateSmaller } from "../format/deflate.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
 import { runSealJob, type SealJob, type SealResult } from "./seal_stream.ts";
 
@@ -21,7 +21,8 @@ export function looksCompressible(data: Uint8Array): boolean {
   if (data.length < 32 * 1024) return true;
   const start = (data.length >> 1) - 4096;
   const sample = data.subarray(start, start + 8192);
-  return deflateRawSync(sample, { level: 1 }).length < sample.length * 0.95;
+  const deflated = deflateSmaller(sample, 1);
+  return deflated !== undefined && deflated.length < sample.length * 0.95;
 }
 
 /** A stored zip entry to decode; `hash` asks for the SHA-256 of the content too. */

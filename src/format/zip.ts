@@ -7,7 +7,8 @@
  * descriptors (flag bit 3) by other tools read fine, and it never loads the whole archive.
  */
 
-import { constants, crc32 as zlibCrc32, deflateRawSync, inflateRawSync } from "node:zlib";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { deflateSmaller, inflateExact, RawDeflateStream } from "./deflate.ts";
 import { type Bytes, fromUtf8, utf8 } from "../core/bytes.ts";
 import { IntegrityError } from "../core/errors.ts";
 
@@ -57,19 +58,6 @@ export function crc32(data: Uint8Array): number {
 }
 
 /**
- * Returns a plain Uint8Array (not a node Buffer) that owns exactly its bytes: node Buffers often
- * view a larger pool, which wastes memory and cannot be transferred.
- */
-function own(b: Uint8Array): Bytes {
-  if (
-    b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer
-  ) {
-    return new Uint8Array(b.buffer);
-  }
-  return new Uint8Array(b);
-}
-
-/**
  * Compresses `data` for the archive. Deflates (raw, `level` default 6) when `compress` is true
  * and the result is smaller than the input; otherwise stores it (method 0). Pure and
  * synchronous, so it can run in a Worker; the returned `data` owns its own ArrayBuffer, so it can
@@ -81,10 +69,8 @@ export function prepareEntry(
 ): PreparedEntry {
   const crc = crc32(data);
   if (opts.compress && data.length > 0) {
-    const deflated = deflateRawSync(data, { level: opts.level ?? 6 });
-    if (deflated.length < data.length) {
-      return { method: 8, crc32: crc, uncompressedSize: data.length, data: own(deflated) };
-    }
+    const deflated = deflateSmaller(data, opts.level ?? 6);
+    if (deflated) return { method: 8, crc32: crc, uncompressedSize: data.length, data: deflated };
   }
   return { method: 0, crc32: crc, uncompressedSize: data.length, data };
 }
@@ -229,9 +215,10 @@ export class ZipWriter {
   #writeOwned(b: Uint8Array): void {
     const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
     if (!this.#out?.writeOwned || !whole || b.length < OWNED_MIN) return this.#write(b);
+    const length = b.length; // read first: the sink may transfer (detach) the buffer
     this.#flush();
     this.#out.writeOwned(b);
-    this.#offset += b.length;
+    this.#offset += length;
   }
 
   #flush(): void {
@@ -343,8 +330,7 @@ export class ZipWriter {
 
   /**
    * Adds an entry whose content arrives in pieces (`write`), so it never has to be in memory at
-   * once. With `compress`, each piece is deflated on its own and the pieces are joined into one
-   * valid deflate stream (sync-flushed blocks and a final empty block); the local header is
+   * once. With `compress`, the pieces go through one deflate stream; the local header is
    * patched with the CRC and sizes at `end()`. No other entry may be added until `end()`.
    * Entries over 4 GiB are refused.
    */
@@ -365,29 +351,31 @@ export class ZipWriter {
     let csize = 0;
     let usize = 0;
     let open = true;
+    const deflater = opts.compress ? new RawDeflateStream(opts.level ?? 6) : undefined;
+    const put = (pieces: Uint8Array[]) => {
+      for (const p of pieces) {
+        csize += p.length;
+        if (csize >= U32_MAX) {
+          throw new Error(`zip entry ${name} is too large to be written in pieces (4 GiB)`);
+        }
+        this.#write(p);
+      }
+    };
     return {
       write: (chunk: Uint8Array) => {
         if (!open) throw new Error(`zip entry ${name} is already ended`);
         if (chunk.length === 0) return;
         crc = zlibCrc32(chunk, crc) >>> 0;
         usize += chunk.length;
-        const out = opts.compress
-          ? deflateRawSync(chunk, { level: opts.level ?? 6, finishFlush: constants.Z_SYNC_FLUSH })
-          : chunk;
-        csize += out.length;
-        if (csize >= U32_MAX || usize >= U32_MAX) {
+        if (usize >= U32_MAX) {
           throw new Error(`zip entry ${name} is too large to be written in pieces (4 GiB)`);
         }
-        this.#write(out);
+        put(deflater ? deflater.write(chunk) : [chunk]);
       },
       end: () => {
         if (!open) throw new Error(`zip entry ${name} is already ended`);
         open = false;
-        if (opts.compress) {
-          const last = new Uint8Array([0x03, 0x00]); // final, fixed-Huffman, empty block
-          this.#write(last);
-          csize += last.length;
-        }
+        if (deflater) put(deflater.end());
         const { local, central } = this.#headers(name, method, crc, csize, usize, offset);
         this.#flush();
         const f = this.#file!;
@@ -506,7 +494,7 @@ export function decodeEntry(
     data = raw;
   } else {
     try {
-      data = own(inflateRawSync(raw, { maxOutputLength: Math.max(e.uncompressedSize, 1) }));
+      data = inflateExact(raw, e.uncompressedSize) as Bytes;
     } catch (err) {
       throw bad(`cannot inflate: ${(err as Error).message}`);
     }

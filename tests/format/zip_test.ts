@@ -537,3 +537,33 @@ Deno.test("zip: stream() yields an entry in pieces and checks size and CRC like 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("zip: owned entries handed to a sink that detaches them keep the archive consistent", () => {
+  const pieces: Uint8Array[] = [];
+  const sink = {
+    write: (b: Uint8Array) => pieces.push(b.slice()),
+    // As a worker hand-over does: the buffer moves away and is empty here afterwards.
+    writeOwned: (b: Uint8Array) => pieces.push(structuredClone(b, { transfer: [b.buffer] })),
+    close: () => {},
+    abort: () => {},
+  };
+  const z = ZipWriter.toSink(sink, "test");
+  const big = new Uint8Array(200_000).map((_, i) => (i * 13) & 0xff);
+  const small = utf8("small entry");
+  z.addCompressed("a", prepareEntry(big.slice(), { compress: false }), true);
+  z.addCompressed("b", prepareEntry(small.slice(), { compress: false }), true);
+  z.addCompressed("c", prepareEntry(big.slice(), { compress: false }), true);
+  const expected = z.size;
+  z.finish();
+  const all = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of pieces) {
+    all.set(p, o);
+    o += p.length;
+  }
+  assert.equal(all.length, expected);
+  const r = ZipReader.fromBytes(all);
+  assert.deepEqual(r.read("a"), big);
+  assert.deepEqual(r.read("b"), small);
+  assert.deepEqual(r.read("c"), big);
+});
