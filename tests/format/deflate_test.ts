@@ -6,6 +6,7 @@ import {
   inflateExact,
   RawDeflateStream,
 } from "../../src/format/deflate.ts";
+import { concatBytes } from "../../src/core/bytes.ts";
 
 const text = new TextEncoder().encode(
   Array.from({ length: 3000 }, (_, i) => `line ${i}: the quick brown fox ${i % 17}\n`).join(""),
@@ -56,12 +57,7 @@ Deno.test("deflate stream: pieces form one stream that inflates to the whole inp
       out.push(...s.write(text.subarray(o, o + pieceSize)));
     }
     out.push(...s.end());
-    const joined = new Uint8Array(out.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of out) {
-      joined.set(p, o);
-      o += p.length;
-    }
+    const joined = concatBytes(out);
     assert.deepEqual(new Uint8Array(inflateRawSync(joined)), text, `pieces of ${pieceSize}`);
     // One stream, not one per piece: about as small as deflating it at once.
     assert.ok(joined.length < deflateRawSync(text, { level: 6 }).length * 1.05);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { crc32, prepareEntry, ZipReader, ZipWriter } from "../../src/format/zip.ts";
 import { IntegrityError } from "../../src/core/errors.ts";
-import { type Bytes, utf8 } from "../../src/core/bytes.ts";
+import { type Bytes, concatBytes, utf8 } from "../../src/core/bytes.ts";
 
 function randomBytes(n: number): Bytes {
   const b = new Uint8Array(n);
@@ -466,12 +466,7 @@ Deno.test("zip: an entry written in pieces reads back whole, by us and by Info-Z
     z.add("last", new TextEncoder().encode("after"));
     z.finish();
 
-    const want = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      want.set(p, o);
-      o += p.length;
-    }
+    const want = concatBytes(parts);
     const r = ZipReader.openSync(path);
     assert.deepEqual(r.read("streamed.json"), want);
     assert.deepEqual(r.entry("streamed.json")!.method, 8);
@@ -555,12 +550,7 @@ Deno.test("zip: owned entries handed to a sink that detaches them keep the archi
   z.addCompressed("c", prepareEntry(big.slice(), { compress: false }), true);
   const expected = z.size;
   z.finish();
-  const all = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of pieces) {
-    all.set(p, o);
-    o += p.length;
-  }
+  const all = concatBytes(pieces);
   assert.equal(all.length, expected);
   const r = ZipReader.fromBytes(all);
   assert.deepEqual(r.read("a"), big);
