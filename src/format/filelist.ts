@@ -97,7 +97,7 @@ export function encodeFilelistEntry(e: FilelistEntry): string {
   return s + "}";
 }
 
-const FLUSH_CHARS = 1 << 20;
+const FLUSH_CHARS = 64 * 1024;
 
 /**
  * Builds filelist.json incrementally. Entries are encoded on `add` and only their UTF-8 text is
