@@ -314,6 +314,9 @@ async function runBackup(
     if (++entries % 20_000 === 0) collectAllGarbage();
   }
   counter.stop();
+  // The walk's caches are not needed any more: free them before the file list is written.
+  ctx.release();
+  collectAllGarbage();
   // An abort (also one that follows a stop) still ends the run before its version is uploaded.
   throwIfAborted(req.signal);
   await writer.closeVolume();
@@ -441,6 +444,12 @@ class BackupContext {
     this.hpb = settings.blocksize / settings.hashSize;
     this.lostBlocksets = blocksetsWithLostBlocks(db);
     this.lostMetadata = metadatasetsWithLostBlocks(db, this.lostBlocksets);
+  }
+
+  /** Drops the lookup caches (after the walk). */
+  release(): void {
+    this.prefixCache.clear();
+    this.metaCache.clear();
   }
 
   private prefix(p: string, create: boolean): number | undefined {
