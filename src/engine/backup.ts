@@ -547,6 +547,20 @@ class BackupContext {
     isBlocklist: boolean,
     owned = false,
   ): Promise<number> {
+    return (await this.putBlockTaken(hash, data, compress, isBlocklist, owned)).id;
+  }
+
+  /**
+   * Like {@link putBlock}; `taken` tells whether an `owned` buffer was kept (the block was new),
+   * so the caller must not reuse it.
+   */
+  private async putBlockTaken(
+    hash: Uint8Array,
+    data: Uint8Array,
+    compress: boolean,
+    isBlocklist: boolean,
+    owned: boolean,
+  ): Promise<{ id: number; taken: boolean }> {
     if (!this.dryRun) this.writer.ensureOpen();
     const { id, isNew } = insertBlockIfNew(
       this.db,
@@ -554,12 +568,12 @@ class BackupContext {
       data.length,
       this.dryRun ? -1 : this.writer.volumeId,
     );
-    if (!isNew) return id;
+    if (!isNew) return { id, taken: false };
     this.c.newBlocks++;
-    if (this.dryRun) return id;
+    if (this.dryRun) return { id, taken: false };
     await this.writer.add(toBase64(hash), owned ? data : data.slice(), compress, isBlocklist);
     if (this.writer.full) await this.writer.closeVolume();
-    return id;
+    return { id, taken: owned };
   }
 
   /** Stores the blocklists of a blockset with more than one block; returns their hashes. */
@@ -645,7 +659,7 @@ class BackupContext {
     const ids: number[] = [];
     const hashes: Uint8Array[] = [];
     let length = 0;
-    const buf = this.readBuf;
+    let buf = this.readBuf;
     let lastProgress = Date.now();
     try {
       while (true) {
@@ -675,7 +689,10 @@ class BackupContext {
         const block = buf.subarray(0, n);
         fileHasher.update(block);
         const h = sha256(block);
-        ids.push(await this.putBlock(h, block, !incompressible, false));
+        // A new block keeps the read buffer (no copy); the next block is read into a fresh one.
+        const put = await this.putBlockTaken(h, block, !incompressible, false, true);
+        if (put.taken) buf = this.readBuf = new Uint8Array(this.settings.blocksize);
+        ids.push(put.id);
         hashes.push(h);
         length += n;
         if (n < buf.length) break;

@@ -104,7 +104,7 @@ function transferables(result: CpuResult): ArrayBuffer[] {
 
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
-let sealJobs = 0;
+let garbageWeight = 0;
 /** The pool's shared counters and this worker's index (see CpuPool.finished). */
 let finished: { counters: Int32Array; index: number } | undefined;
 if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.WorkerGlobalScope) {
@@ -121,8 +121,11 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
       // Seen by the main thread at once, before it handles the answer (work stealing).
       if (finished) Atomics.add(finished.counters, finished.index, 1);
       scope.postMessage({ id, result }, transferables(result));
-      // The job's input blocks (seal jobs come often and are small: every 8th).
-      if (job.op === "compress" || job.op === "decode" || ++sealJobs % 8 === 0) {
+      // The jobs' input blocks die young: collect them after every decode, every 4th compress
+      // (about 4 MiB of blocks) and every 8th seal job.
+      garbageWeight += job.op === "decode" ? 8 : job.op === "compress" ? 2 : 1;
+      if (garbageWeight >= 8) {
+        garbageWeight = 0;
         collectYoungGarbage();
       }
     } catch (err) {
