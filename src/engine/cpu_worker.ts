@@ -8,22 +8,9 @@
 import { decodeEntry, type PreparedEntry, prepareEntry, type ZipEntryInfo } from "../format/zip.ts";
 import { sha256 } from "../core/sha256.ts";
 import type { Bytes } from "../core/bytes.ts";
-import { deflateSmaller } from "../format/deflate.ts";
+import { looksCompressible } from "../format/deflate.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
 import { runSealJob, type SealJob, type SealResult } from "./seal_stream.ts";
-
-/**
- * Cheap guess whether deflate is worth trying on a block: compresses a 8 KiB sample from the
- * middle at level 1. Random or already-compressed data barely shrinks, and a full deflate of it
- * costs far more than it saves.
- */
-export function looksCompressible(data: Uint8Array): boolean {
-  if (data.length < 32 * 1024) return true;
-  const start = (data.length >> 1) - 4096;
-  const sample = data.subarray(start, start + 8192);
-  const deflated = deflateSmaller(sample, 1);
-  return deflated !== undefined && deflated.length < sample.length * 0.95;
-}
 
 /** A stored zip entry to decode; `hash` asks for the SHA-256 of the content too. */
 export interface DecodeItem {
@@ -123,7 +110,11 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
       scope.postMessage({ id, result }, transferables(result));
       // The jobs' input blocks die young: collect them after every decode, every 4th compress
       // (about 4 MiB of blocks) and every 8th seal job.
-      garbageWeight += job.op === "decode" ? 8 : job.op === "compress" ? 2 : 1;
+      garbageWeight += job.op === "decode"
+        ? 8
+        : job.op === "compress" || job.op === "zip-add"
+        ? 2
+        : 1;
       if (garbageWeight >= 8) {
         garbageWeight = 0;
         collectYoungGarbage();

@@ -1,9 +1,13 @@
 /**
- * Fills dblock volumes with new blocks, compressing them in the CPU pool, and hands each full
- * volume to the {@link VolumeUploader} together with its dindex. Memory stays bounded: at most a
- * few MiB of blocks are in flight, and finished volumes are files in the temp folder.
+ * Fills dblock volumes with new blocks and hands each full volume to the {@link VolumeUploader}
+ * together with its dindex. A CPU worker holds the open volume's archive (see SealStream's zip
+ * mode): it compresses the blocks, adds them and seals the result, so compressed bytes never come
+ * back to this thread; when that worker falls behind, this thread compresses batches itself
+ * (work stealing). Memory stays bounded: at most a few MiB of blocks are in flight, and finished
+ * volumes are files in the temp folder.
  */
-import { type PreparedEntry, ZipWriter } from "../format/zip.ts";
+import { type PreparedEntry, prepareEntry } from "../format/zip.ts";
+import { looksCompressible } from "../format/deflate.ts";
 import { encodeManifest } from "../format/manifest.ts";
 import { generateVolumeName } from "../format/volume_names.ts";
 import { base64ToUrl, type Bytes } from "../core/bytes.ts";
@@ -13,20 +17,20 @@ import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState, VolumeType } from "../db/schema.ts";
 import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/volumes.ts";
 import type { FormatSettings, Session } from "./session.ts";
-import { SealStream } from "./seal_stream.ts";
+import { type RawEntry, SealStream } from "./seal_stream.ts";
 import type { VolumeUploader } from "./uploader.ts";
-import type { CpuResult } from "./cpu_worker.ts";
 import { writeIndexFile } from "./index_writer.ts";
 
-/** A batch being compressed, in a worker or (stolen) in this thread; drained in order. */
+/** A batch on its way into the archive; `done` resolves once the worker has added it. */
 interface InFlight {
-  done: Promise<{ items: Item[]; entries: PreparedEntry[] }>;
+  done: Promise<void>;
   settled: boolean;
 }
 
 /**
- * Work stealing: when the least busy worker already has this many jobs to do (compression and
- * sealing), the next batch is compressed in this thread instead of waiting idle for it.
+ * Work stealing: when the worker that builds and seals the volume already has this many jobs
+ * waiting, the next batch is compressed elsewhere (another worker, or this thread) instead of
+ * waiting for it.
  */
 const STEAL_WHEN_BUSY = 4;
 /** Batches in flight (each up to 1 MiB of blocks) before `add` waits for the oldest. */
@@ -60,9 +64,10 @@ const BUFFER_LIMIT = 12 << 20;
 
 /** Writes blocks into a sequence of dblock volumes. */
 export class DblockWriter {
-  private zip!: ZipWriter;
-  /** Where the open volume's bytes go: sealed (encrypted, hashed) in a worker while written. */
+  /** The open volume: its archive is built and sealed (encrypted, hashed) in a worker. */
   private sink!: SealStream;
+  /** The archive's size as the worker last reported it (blocks still in flight come on top). */
+  private zipSize = 0;
   private name!: string;
   /** ID of the Remotevolume row of the volume being filled (state Temporary). */
   volumeId!: number;
@@ -109,9 +114,10 @@ export class DblockWriter {
     );
     const encrypted = this.settings.passphrase !== undefined;
     const path = this.session.tempFile(encrypted ? ".dblock.zip.aes" : ".dblock.zip");
-    this.sink = new SealStream(this.session.pool, path, this.settings.passphrase);
-    this.zip = ZipWriter.toSink(this.sink, path);
-    this.zip.add("manifest", manifestFor(this.settings), { compress: true, level: 6 });
+    this.sink = new SealStream(this.session.pool, path, this.settings.passphrase, { zip: true });
+    const manifest = prepareEntry(manifestFor(this.settings), { compress: true, level: 6 });
+    this.zipSize = 0;
+    this.track(0, this.sink.addPrepared([{ name: "manifest", entry: manifest }]));
     this.blocks = [];
     this.blocklists = [];
     this.opened = true;
@@ -150,19 +156,17 @@ export class DblockWriter {
    */
   async addPrepared(hashB64: string, entry: PreparedEntry, blocklist?: Uint8Array): Promise<void> {
     this.ensureOpen();
-    if (this.batch.length || this.inflight.length) {
-      this.dispatch();
-      while (this.inflight.length) await this.drainOne();
-    }
-    this.zip.addCompressed(base64ToUrl(hashB64), entry);
+    this.dispatch();
+    this.track(entry.data.length, this.sink.addPrepared([{ name: base64ToUrl(hashB64), entry }]));
     this.blocks.push({ hash: hashB64, size: entry.uncompressedSize });
     if (blocklist) this.blocklists.push({ hash: hashB64, data: blocklist });
+    while (this.inflight.length > MAX_IN_FLIGHT) await this.drainOne();
   }
 
   /** True when the open volume has reached the size limit and should be closed. */
   get full(): boolean {
     if (!this.opened) return false;
-    const est = this.zip.size + this.batchBytes + this.inflightBytes;
+    const est = this.zipSize + this.batchBytes + this.inflightBytes;
     // Duplicati closes a volume once it is within one block of the limit; with a block size close
     // to the volume size that would make one volume per block, so never close below half.
     const limit = Math.max(
@@ -178,37 +182,57 @@ export class DblockWriter {
     const bytes = this.batchBytes;
     this.batch = [];
     this.batchBytes = 0;
-    this.inflightBytes += bytes;
     const pool = this.session.pool;
     const level = this.settings.zipLevel;
-    let p: Promise<CpuResult>;
-    const slot = pool.pickSlot();
-    const local = pool.size === 0 || pool.backlog(slot) >= STEAL_WHEN_BUSY;
-    if (local) {
-      p = pool.runHere({
-        op: "compress",
-        items: items.map((it) => ({ data: it.data, compress: it.compress })),
-        level,
-      });
+    const raw = items.map((it) => ({ name: it.name, data: it.data, compress: it.compress }));
+    const sealer = this.sink.slot;
+    if (pool.size > 0 && pool.backlog(sealer) >= STEAL_WHEN_BUSY) {
+      const other = pool.pickSlot();
+      if (pool.size > 1 && other !== sealer && pool.backlog(other) < STEAL_WHEN_BUSY) {
+        // Another worker compresses; the sealing one adds its entries.
+        this.track(bytes, this.compressElsewhere(other, raw, level));
+        return;
+      }
+      // The sealing worker is behind: compress here rather than wait for it.
+      const entries = raw.map((it) => ({
+        name: it.name,
+        entry: prepareEntry(it.data, {
+          compress: it.compress && looksCompressible(it.data),
+          level,
+        }),
+      }));
+      this.track(bytes, this.sink.addPrepared(entries));
     } else {
-      const transfer: ArrayBuffer[] = [];
-      const payload = items.map((it) => {
-        const copy = it.data.buffer instanceof ArrayBuffer && it.data.byteOffset === 0 &&
-            it.data.byteLength === it.data.buffer.byteLength
-          ? it.data
-          : it.data.slice();
-        transfer.push(copy.buffer as ArrayBuffer);
-        return { data: copy, compress: it.compress };
-      });
-      p = pool.runOn(slot, { op: "compress", items: payload, level }, transfer);
+      this.track(bytes, this.sink.addEntries(raw, level));
     }
+  }
+
+  /** Compresses a batch in worker `slot`, then adds the result to the archive. */
+  private async compressElsewhere(slot: number, raw: RawEntry[], level: number): Promise<number> {
+    const transfer: ArrayBuffer[] = [];
+    const items = raw.map((it) => {
+      const whole = it.data.buffer instanceof ArrayBuffer && it.data.byteOffset === 0 &&
+        it.data.byteLength === it.data.buffer.byteLength;
+      const data = whole ? it.data : it.data.slice();
+      transfer.push(data.buffer as ArrayBuffer);
+      return { data, compress: it.compress };
+    });
+    const r = await this.session.pool.runOn(slot, { op: "compress", items, level }, transfer);
+    if (r.op !== "compress") throw new Error("CPU pool: unexpected result");
+    return await this.sink.addPrepared(
+      raw.map((it, i) => ({ name: it.name, entry: r.entries[i] })),
+    );
+  }
+
+  /** Follows one addition to the archive: its bytes count as in flight until the worker has it. */
+  private track(bytes: number, added: Promise<number>): void {
+    this.inflightBytes += bytes;
     const entry: InFlight = {
       settled: false,
-      done: p.then((r) => {
-        if (r.op !== "compress") throw new Error("CPU pool: unexpected result");
-        this.inflightBytes -= bytes;
-        return { items, entries: r.entries };
+      done: added.then((size) => {
+        this.zipSize = Math.max(this.zipSize, size);
       }).finally(() => {
+        this.inflightBytes -= bytes;
         entry.settled = true;
       }),
     };
@@ -221,11 +245,8 @@ export class DblockWriter {
   private async drainOne(): Promise<void> {
     const head = this.inflight.shift();
     if (!head) return;
-    const { items, entries } = await head.done;
-    // The entries are this writer's own (from the worker, or copies): handed on without a copy.
-    for (let i = 0; i < items.length; i++) this.zip.addCompressed(items[i].name, entries[i], true);
-    await this.sink.settle(4 << 20);
-    // The blocks just written (and the ciphertext of sealed volumes) are garbage now.
+    await head.done;
+    // The blocks just handed over are garbage here now.
     if (++this.drained % 8 === 0) {
       collectYoungGarbage();
       collectWhenBuffersExceed(BUFFER_LIMIT);
@@ -237,14 +258,15 @@ export class DblockWriter {
     if (!this.opened) return;
     if (this.blocks.length === 0) {
       // Opened, but every block turned out to be known already: nothing to upload.
-      this.zip.abort();
+      while (this.inflight.length) await this.drainOne().catch(() => {});
+      this.sink.abort();
       deleteVolumeRow(this.db, this.volumeId);
       this.opened = false;
       return;
     }
     this.dispatch();
     while (this.inflight.length) await this.drainOne();
-    this.zip.finish();
+    this.sink.close();
     this.opened = false;
     const name = this.name;
     const volumeId = this.volumeId;

@@ -123,6 +123,19 @@ export function deflateSmaller(data: Uint8Array, level: number): Uint8Array | un
 }
 
 /**
+ * Cheap guess whether deflate is worth trying on a block: compresses a 8 KiB sample from the
+ * middle at level 1. Random or already-compressed data barely shrinks, and a full deflate of it
+ * costs far more than it saves.
+ */
+export function looksCompressible(data: Uint8Array): boolean {
+  if (data.length < 32 * 1024) return true;
+  const start = (data.length >> 1) - 4096;
+  const sample = data.subarray(start, start + 8192);
+  const deflated = deflateSmaller(sample, 1);
+  return deflated !== undefined && deflated.length < sample.length * 0.95;
+}
+
+/**
  * Inflates a raw deflate stream that must give exactly `size` bytes; throws when it is corrupt,
  * ends early or holds more.
  */

@@ -144,8 +144,10 @@ export class ZipWriter {
   #offset = 0; // bytes handed to the file (flushed + buffered)
   #buf: Bytes = new Uint8Array(1 << 20);
   #bufLen = 0;
-  #central: Bytes[] = [];
+  /** The central directory so far: records back to back in one growing buffer. */
+  #central: Bytes = new Uint8Array(0);
   #centralSize = 0;
+  #count = 0;
   #names = new Set<string>();
   #time: number;
   #date: number;
@@ -175,7 +177,7 @@ export class ZipWriter {
 
   /** Number of entries added so far. */
   get count(): number {
-    return this.#central.length;
+    return this.#count;
   }
 
   /**
@@ -196,7 +198,7 @@ export class ZipWriter {
   }
 
   #needsZip64End(cdOffset: number, cdSize: number): boolean {
-    return this.#central.length >= U16_MAX || cdOffset >= U32_MAX || cdSize >= U32_MAX;
+    return this.#count >= U16_MAX || cdOffset >= U32_MAX || cdSize >= U32_MAX;
   }
 
   #write(b: Uint8Array): void {
@@ -249,8 +251,19 @@ export class ZipWriter {
     this.#write(local);
     if (owned) this.#writeOwned(e.data);
     else this.#write(e.data);
-    this.#central.push(central);
-    this.#centralSize += central.length;
+    this.#addCentral(central);
+  }
+
+  #addCentral(record: Bytes): void {
+    const need = this.#centralSize + record.length;
+    if (need > this.#central.length) {
+      const grown = new Uint8Array(Math.max(need, this.#central.length * 2, 4096));
+      grown.set(this.#central.subarray(0, this.#centralSize));
+      this.#central = grown;
+    }
+    this.#central.set(record, this.#centralSize);
+    this.#centralSize = need;
+    this.#count++;
   }
 
   /** The local and central headers of an entry with these values. */
@@ -382,8 +395,7 @@ export class ZipWriter {
         f.seekSync(offset, Deno.SeekMode.Start);
         writeAll(f, local.subarray(0, 30));
         f.seekSync(0, Deno.SeekMode.End);
-        this.#central.push(central);
-        this.#centralSize += central.length;
+        this.#addCentral(central);
       },
     };
   }
@@ -406,9 +418,9 @@ export class ZipWriter {
   close(): number {
     if (this.#out === null) throw new Error(`ZipWriter for ${this.#path} is already closed`);
     const cdOffset = this.#offset;
-    for (const c of this.#central) this.#write(c);
+    this.#write(this.#central.subarray(0, this.#centralSize));
     const cdSize = this.#offset - cdOffset;
-    const count = this.#central.length;
+    const count = this.#count;
     const zip64 = this.#needsZip64End(cdOffset, cdSize);
     if (zip64) {
       const z64EocdOffset = this.#offset;
@@ -441,7 +453,7 @@ export class ZipWriter {
     const out = this.#out;
     this.#out = null;
     this.#file = null;
-    this.#central = [];
+    this.#central = new Uint8Array(0);
     out.close();
     return this.#offset;
   }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { CpuPool } from "../../src/engine/cpu_pool.ts";
 import { SealStream } from "../../src/engine/seal_stream.ts";
 import { decryptFile } from "../../src/format/aescrypt.ts";
+import { prepareEntry, ZipReader } from "../../src/format/zip.ts";
 import { prng, tempDir } from "../helpers/tree.ts";
 
 /** Writes `data` through a SealStream in uneven pieces and returns the sealed volume. */
@@ -55,3 +56,43 @@ Deno.test("SealStream: a volume that cannot be written fails, and an aborted one
     await cleanup();
   }
 });
+
+for (const workers of [1, 0]) {
+  Deno.test(`SealStream zip mode (${workers} workers): the worker builds the archive`, async () => {
+    const [dir, cleanup] = await tempDir();
+    const pool = new CpuPool(workers);
+    try {
+      const s = new SealStream(pool, join(dir, "v.zip.aes"), "pw", { zip: true });
+      const text = new TextEncoder().encode("compressible text ".repeat(5000));
+      const random = prng(11, 200_000);
+      const sizes = [
+        await s.addPrepared([{
+          name: "manifest",
+          entry: prepareEntry(new TextEncoder().encode("{}"), { compress: false }),
+        }]),
+        await s.addEntries([
+          { name: "text", data: text.slice(), compress: true },
+          { name: "random", data: random.slice(), compress: true },
+        ], 3),
+        await s.addEntries([{ name: "stored", data: text.slice(0, 1000), compress: false }], 3),
+      ];
+      // The reported size grows with each addition.
+      assert.ok(sizes[0] < sizes[1] && sizes[1] < sizes[2]);
+      s.close();
+      const sealed = await s.sealed();
+      const back = await decryptFile(sealed.path, "", "pw", { toMemory: true });
+      assert.equal(back.data!.length, sizes[2]);
+      const zip = ZipReader.fromBytes(back.data!);
+      assert.deepEqual(zip.read("text"), text);
+      assert.deepEqual(zip.read("random"), random);
+      assert.deepEqual(zip.read("stored"), text.slice(0, 1000));
+      // Deflated where it pays, stored where it does not.
+      assert.equal(zip.entry("text")!.method, 8);
+      assert.equal(zip.entry("random")!.method, 0);
+      assert.equal(zip.entry("stored")!.method, 0);
+    } finally {
+      pool.close();
+      await cleanup();
+    }
+  });
+}
