@@ -31,6 +31,8 @@ export interface TargetRow {
   FullHash: Uint8Array | null;
   MetaBlocksetID: number;
   Tmp: string | null;
+  /** Progress: TARGET_PENDING, TARGET_FOLDER_DONE, TARGET_DONE or TARGET_FAILED. */
+  Done: number;
 }
 
 /** One block to place: a file block (M = 0) or a metadata block (M = 1, F = its blockset). */
@@ -163,13 +165,6 @@ export class RestoreTargets {
     const order = kind === KIND_FOLDER ? "length(Target) DESC" : "ID";
     return this.db.db.prepare(`SELECT * FROM temp.RestoreTarget WHERE ${where} ORDER BY ${order}`)
       .iterate() as Iterable<TargetRow>;
-  }
-
-  /** IDs of files already in place before the block pass. */
-  doneIds(): number[] {
-    return (this.db.db.prepare(
-      `SELECT ID FROM temp.RestoreTarget WHERE Kind = ${KIND_FILE} AND Done = ${TARGET_DONE}`,
-    ).all() as { ID: number }[]).map((r) => r.ID);
   }
 
   /** Every temporary file name handed out. */

@@ -33,31 +33,30 @@ export type CpuJob =
     items: { data: Uint8Array; compress: boolean }[];
     level: number;
   }
-  | { op: "decode"; label: string; items: DecodeItem[] }
+  | {
+    op: "decode";
+    label: string;
+    items: DecodeItem[];
+    /**
+     * Where inflated contents and hashes go (results are views into it), so that no memory is
+     * allocated per block. Stored entries are returned as views into their `raw` bytes.
+     */
+    out?: Bytes;
+  }
   | SealJob;
 
 /** What a job returns. */
 export type CpuResult = { op: "compress"; entries: PreparedEntry[] } | {
   op: "decode";
   decoded: Decoded[];
+  /** The whole buffers of the job's `raw` items and `out`, handed back for reuse. */
+  buffers: Bytes[];
 } | SealResult;
 
 /** Runs one job in the current thread (also used when Workers are unavailable). */
 export function runCpuJob(job: CpuJob): Promise<CpuResult> {
   if (job.op !== "compress" && job.op !== "decode") return runSealJob(job);
-  if (job.op === "decode") {
-    return Promise.resolve({
-      op: "decode",
-      decoded: job.items.map((it): Decoded => {
-        try {
-          const data = decodeEntry(it.entry, it.raw, job.label);
-          return it.hash ? { data, hash: sha256(data) } : { data };
-        } catch (err) {
-          return { error: (err as Error).message };
-        }
-      }),
-    });
-  }
+  if (job.op === "decode") return Promise.resolve(runDecodeJob(job));
   return Promise.resolve({
     op: "compress",
     entries: job.items.map((it) =>
@@ -67,6 +66,36 @@ export function runCpuJob(job: CpuJob): Promise<CpuResult> {
       })
     ),
   });
+}
+
+function runDecodeJob(job: Extract<CpuJob, { op: "decode" }>): CpuResult {
+  const out = job.out;
+  let at = 0;
+  /** Copies `b` into `out` when it has room (else keeps `b`), returning the view. */
+  const place = <T extends Uint8Array>(b: T): T | Bytes => {
+    if (!out || at + b.length > out.length) return b;
+    out.set(b, at);
+    at += b.length;
+    return out.subarray(at - b.length, at);
+  };
+  const decoded = job.items.map((it): Decoded => {
+    try {
+      let data = decodeEntry(it.entry, it.raw, job.label);
+      if (data !== it.raw) data = place(data);
+      return it.hash ? { data, hash: place(sha256(data)) } : { data };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  });
+  const buffers: Bytes[] = [];
+  const seen = new Set<ArrayBuffer>();
+  for (const b of [...job.items.map((it) => it.raw), out]) {
+    if (b && !seen.has(b.buffer)) {
+      seen.add(b.buffer);
+      buffers.push(new Uint8Array(b.buffer));
+    }
+  }
+  return { op: "decode", decoded, buffers };
 }
 
 /** The buffers of a result that can be transferred back to the caller. */
@@ -85,6 +114,7 @@ function transferables(result: CpuResult): ArrayBuffer[] {
       add(d.data);
       add(d.hash);
     }
+    for (const b of result.buffers) add(b);
   }
   return out;
 }

@@ -190,8 +190,10 @@ export interface OpenedVolume {
 /**
  * Volumes up to this size are decrypted in memory instead of into a temp file. Larger ones (the
  * default 50 MB dblocks) go through a temp file: measured, it costs no time and keeps memory low.
+ * A restore holds two volumes at once (the one being read and the next one), so a volume in memory
+ * counts twice towards the peak.
  */
-const IN_MEMORY_LIMIT = 16 * 1024 * 1024;
+const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Opens a remote volume as a zip, with the same checks as {@link fetchVolume}. Encrypted volumes

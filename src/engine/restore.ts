@@ -16,7 +16,7 @@ import { patternFilter } from "./path_filter.ts";
 import { ExitCode, UserError } from "../core/errors.ts";
 import { Logger } from "../core/log.ts";
 import { noProgress, type ProgressSink } from "../core/progress.ts";
-import { base64ToUrl, equalBytes, toBase64 } from "../core/bytes.ts";
+import { base64ToUrl, type Bytes, equalBytes, toBase64 } from "../core/bytes.ts";
 import { parseTimeValue, parseVersionList } from "../core/timeparse.ts";
 import { ZipReader } from "../format/zip.ts";
 import { decodeMetadata, parsePosixMetadata } from "../format/metadata.ts";
@@ -42,9 +42,11 @@ import {
 import { databasePathFor, type FormatSettings, formatSettings, Session } from "./session.ts";
 import type { Decoded, DecodeItem } from "./cpu_worker.ts";
 import { sha256 } from "../core/sha256.ts";
-import { collectYoungGarbage } from "../core/memory.ts";
+import { collectWhenHeapGrows, collectYoungGarbage } from "../core/memory.ts";
 import { hashFile, type OpenedVolume, openVolume } from "./remote_volumes.ts";
 import { assertNotRecreating } from "./preflight.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import { IdSet } from "./id_set.ts";
 import { importFromRemote, listRemoteVolumes, type RemoteVolume } from "./remote_index.ts";
 import { expandPortablePath } from "../core/portable_paths.ts";
 import { SafeFolders } from "./safe_folders.ts";
@@ -264,6 +266,10 @@ async function restoreFileset(
     durationMs: 0,
     exitCode: 0,
   };
+  // The working tables below and the sort of the block plan grow with the number of files: in a
+  // temporary file (cached by the system) rather than in memory, which temp_store=MEMORY would
+  // keep whole. Changing temp_store drops existing temporary tables; none exist yet.
+  db.db.exec("PRAGMA temp_store=FILE");
   const state = new RestoreTargets(db);
 
   // 1. Select entries; find the longest folder prefix they share.
@@ -271,6 +277,7 @@ async function restoreFileset(
   let count = 0;
   db.begin();
   for (const e of filesetEntries(db, fileset.ID)) {
+    rowDone();
     const kind = e.BlocksetID === FOLDER_BLOCKSET_ID
       ? KIND_FOLDER
       : e.BlocksetID === SYMLINK_BLOCKSET_ID
@@ -316,6 +323,7 @@ async function restoreFileset(
   let filesTotal = 0;
   db.begin();
   for (const r of state.all()) {
+    rowDone();
     await eventLoopTurn();
     let target = targetOf(r.Path)!;
     if (r.Kind === KIND_FOLDER) {
@@ -374,8 +382,11 @@ async function restoreFileset(
 
   // 4. Write blocks, one dblock at a time.
   let bytesDone = 0;
-  const failed = new Set<number>();
-  const done = new Set<number>();
+  const failed = new IdSet();
+  const done = new IdSet();
+  const hashOk = new IdSet();
+  const hashBad = new IdSet();
+  const readBack = new IdSet();
   try {
     // File blocks and metadata blocks in one pass, volume by volume: each dblock is read once,
     // and the next one is fetched while the current one is written out.
@@ -396,24 +407,38 @@ async function restoreFileset(
     // The main thread reads the stored entries of each volume and writes the files; inflating,
     // CRC checks and the hashes of whole-file blocks run in the CPU pool, a few batches ahead.
     type Item = { row: PlanRow; raw?: DecodeItem; error?: string; logged?: boolean };
+    type Done = { items: Item[]; decoded: Decoded[]; buffers: Bytes[] };
     const pool = session.pool;
-    const queue: Promise<{ items: Item[]; decoded: Decoded[] }>[] = [];
+    const queue: Promise<Done>[] = [];
+    // The stored bytes of a batch are read into one pooled buffer (`raw`, filled up to `fill`);
+    // the worker inflates into a second (`outBytes` of room needed) and hands both back.
+    const buffers = new BufferPool(BATCH_BYTES, (pool.size * 2 + 2) * 2 + 2);
     let batch: Item[] = [];
-    let batchBytes = 0;
+    let raw: Bytes | undefined;
+    let fill = 0;
+    let outBytes = 0;
     const dispatch = () => {
       if (batch.length === 0) return;
       const items = batch;
+      const inBuf = raw;
+      const out = outBytes > 0 ? buffers.take(outBytes) : undefined;
       batch = [];
-      batchBytes = 0;
+      raw = undefined;
+      fill = 0;
+      outBytes = 0;
       const work = items.filter((it) => it.raw).map((it) => it.raw!);
-      const transfer = pool.size > 0 ? work.map((w) => w.raw.buffer) : [];
       const label = items.find((it) => it.raw)?.row.Name ?? "";
-      const p = work.length === 0
-        ? Promise.resolve({ items, decoded: [] as Decoded[] })
-        : pool.run({ op: "decode", label, items: work }, transfer).then((r) => {
+      const own = [inBuf, out].filter((b) => b !== undefined);
+      let p: Promise<Done>;
+      if (work.length === 0) {
+        p = Promise.resolve({ items, decoded: [], buffers: own });
+      } else {
+        const transfer = pool.size > 0 ? own.map((b) => b.buffer as ArrayBuffer) : [];
+        p = pool.run({ op: "decode", label, items: work, out }, transfer).then((r) => {
           if (r.op !== "decode") throw new Error("CPU pool: unexpected result");
-          return { items, decoded: r.decoded };
+          return { items, decoded: r.decoded, buffers: r.buffers };
         });
+      }
       p.catch(() => {}); // handled when awaited
       queue.push(p);
     };
@@ -422,6 +447,10 @@ async function restoreFileset(
       openFiles.clear();
     };
     const openFiles = new Map<number, Deno.FsFile>();
+    // Blocks usually arrive in file order; then the file hash is computed on the way and the file
+    // need not be read back to verify it. `inOrder` holds the hashes of the files being written,
+    // `hashOk` / `hashBad` the verdicts of those completed; files whose blocks came out of order
+    // (`readBack`) are read back instead.
     const inOrder = new Map<number, { hash: ReturnType<typeof createHash>; next: number }>();
 
     /** Writes one decoded block (or records why it is missing), in plan order. */
@@ -459,20 +488,24 @@ async function restoreFileset(
       let off = 0;
       while (off < data.length) off += f.writeSync(data.subarray(off));
       bytesDone += data.length;
-      // Blocks usually arrive in file order; then the file hash is computed on the way and the
-      // file need not be read back to verify it. Out of order, it is read back instead.
+      if (readBack.has(row.F)) return;
       const h = inOrder.get(row.F) ?? { hash: createHash("sha256"), next: 0 };
-      if (h.next === row.Idx) {
-        h.hash.update(data);
-        h.next++;
-        inOrder.set(row.F, h);
-      } else if (h.next >= 0) {
-        h.next = -1;
-        inOrder.set(row.F, h);
+      if (h.next !== row.Idx) {
+        inOrder.delete(row.F);
+        readBack.add(row.F);
+        return;
       }
+      h.hash.update(data);
+      h.next++;
+      if (h.next < Math.ceil(row.Length / settings.blocksize)) {
+        inOrder.set(row.F, h);
+        return;
+      }
+      inOrder.delete(row.F);
+      (equalBytes(h.hash.digest(), row.FullHash) ? hashOk : hashBad).add(row.F);
     };
     const drainOne = async () => {
-      const { items, decoded } = await queue.shift()!;
+      const { items, decoded, buffers: used } = await queue.shift()!;
       let k = 0;
       for (const it of items) {
         let data: Uint8Array | undefined;
@@ -493,7 +526,10 @@ async function restoreFileset(
         apply(it.row, data, hash);
         await eventLoopTurn();
       }
+      // Every block of the batch is written (or stored): its buffers may be filled again.
+      for (const b of used) buffers.give(b);
       collectYoungGarbage();
+      collectWhenHeapGrows(HEAP_GROWTH);
     };
 
     let curVol = -2;
@@ -546,13 +582,19 @@ async function restoreFileset(
         try {
           const entry = zip.entry(base64ToUrl(toBase64(row.Hash)));
           if (!entry) throw new Error(`${row.Name} has no entry for this block`);
-          const raw = zip.readRaw(entry);
-          batchBytes += raw.length;
-          batch.push({ row, raw: { entry, raw, hash: row.M === 0 && row.Tmp === null } });
+          const hash = row.M === 0 && row.Tmp === null;
+          const out = (entry.method === 0 ? 0 : entry.uncompressedSize) + (hash ? 32 : 0);
+          // A batch holds at most BATCH_BYTES of stored and inflated bytes (or one larger block).
+          if (raw && fill + entry.compressedSize + outBytes + out > BATCH_BYTES) dispatch();
+          raw ??= buffers.take(entry.compressedSize);
+          const stored = zip.readRawInto(entry, raw, fill);
+          fill += stored.length;
+          outBytes += out;
+          batch.push({ row, raw: { entry, raw: stored, hash } });
         } catch (err) {
           batch.push({ row, error: (err as Error).message, logged: row.M === 1 });
         }
-        if (batch.length >= 256 || batchBytes >= 2 << 20) dispatch();
+        if (batch.length >= 256) dispatch();
         while (queue.length > pool.size * 2 + 1) await drainOne();
         await eventLoopTurn();
       }
@@ -571,6 +613,7 @@ async function restoreFileset(
 
     // 5. Verify the larger files by size and hash, then move them into place.
     for (const r of state.ofKind(KIND_FILE, { pendingOnly: true })) {
+      rowDone();
       await eventLoopTurn();
       if (done.has(r.ID)) continue;
       if (failed.has(r.ID) || r.Tmp === null) {
@@ -581,13 +624,9 @@ async function restoreFileset(
       }
       if (verify) {
         const size = Deno.statSync(r.Tmp).size;
-        const h = inOrder.get(r.ID);
-        inOrder.delete(r.ID);
-        const expectedBlocks = Math.ceil(r.Length / settings.blocksize);
-        const hashOk = h && h.next === expectedBlocks
-          ? equalBytes(h.hash.digest(), r.FullHash!)
-          : await fileHashEquals(r.Tmp, r.FullHash!);
-        if (size !== r.Length || !hashOk) {
+        const ok = hashOk.has(r.ID) ||
+          (!hashBad.has(r.ID) && await fileHashEquals(r.Tmp, r.FullHash!));
+        if (size !== r.Length || !ok) {
           Deno.removeSync(r.Tmp);
           failed.add(r.ID);
           logger.error(
@@ -631,16 +670,17 @@ async function restoreFileset(
       return undefined;
     }
   };
-  for (const id of state.doneIds()) done.add(id);
   if (!skipMeta) {
     for (const r of state.ofKind(KIND_FILE)) {
+      rowDone();
       await eventLoopTurn();
-      if (done.has(r.ID)) {
+      if (done.has(r.ID) || r.Done === TARGET_DONE) {
         applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
       }
     }
   }
   for (const r of state.ofKind(KIND_SYMLINK)) {
+    rowDone();
     await eventLoopTurn();
     const linkTarget = meta(r.MetaBlocksetID)?.get("CoreSymlinkTarget");
     if (linkTarget === undefined) {
@@ -664,6 +704,7 @@ async function restoreFileset(
   }
   if (!skipMeta) {
     for (const r of state.ofKind(KIND_FOLDER)) {
+      rowDone();
       await eventLoopTurn();
       applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
     }
@@ -676,6 +717,22 @@ async function restoreFileset(
     : ExitCode.Success;
   return result;
 }
+
+/**
+ * How far the JavaScript heap may grow between full collections in the loops over all entries: the
+ * rows and blocks in flight are promoted by young collections and die in the old generation.
+ */
+const HEAP_GROWTH = 16 << 20;
+
+let rows = 0;
+
+/** Called once per entry by the loops over all entries: checks the heap every 256 rows. */
+function rowDone(): void {
+  if (++rows % 256 === 0) collectWhenHeapGrows(HEAP_GROWTH);
+}
+
+/** Bytes of stored plus inflated blocks per batch sent to a CPU worker. */
+const BATCH_BYTES = 1 << 20;
 
 const EMPTY_SHA256 = createHash("sha256").update(new Uint8Array(0)).digest();
 

@@ -18,6 +18,7 @@ import {
 } from "node:crypto";
 import { type Bytes, concatBytes, utf8 } from "../core/bytes.ts";
 import { UserError } from "../core/errors.ts";
+import { collectYoungGarbage } from "../core/memory.ts";
 
 /** What went wrong when reading an AESCrypt stream. */
 export type AesCryptErrorKind =
@@ -432,6 +433,31 @@ async function writeAll(f: Deno.FsFile, b: Uint8Array): Promise<void> {
   while (o < b.length) o += await f.write(b.subarray(o));
 }
 
+/**
+ * Moves the memory of a resolved chunk into a fresh ArrayBuffer and leaves the original detached.
+ * The promise that delivered the chunk keeps the original alive, and when other work runs while
+ * the chunk is decrypted, that promise has aged into the old generation: only a full collection
+ * would free the chunk. The fresh buffer is referenced from nowhere else and dies young.
+ */
+function detach(b: ArrayBuffer): ArrayBuffer {
+  return b.transfer();
+}
+
+function readFullSync(f: Deno.FsFile, buf: Uint8Array): number {
+  let o = 0;
+  while (o < buf.length) {
+    const n = f.readSync(buf.subarray(o));
+    if (n === null || n === 0) break;
+    o += n;
+  }
+  return o;
+}
+
+function writeAllSync(f: Deno.FsFile, b: Uint8Array): void {
+  let o = 0;
+  while (o < b.length) o += f.writeSync(b.subarray(o));
+}
+
 async function removeQuietly(path: string): Promise<void> {
   try {
     await Deno.remove(path);
@@ -610,9 +636,12 @@ export async function decryptFile(
       output = await Deno.open(outPath, { write: true, create: true, truncate: true });
       created = true;
     }
-    const out = async (pt: Uint8Array, at: number) => {
+    // Written synchronously: each chunk's buffer is dead before anything else runs, so the next
+    // young collection frees it (an await here would let it age into the old generation, where
+    // dead chunks pile up until a full collection). See also detach().
+    const out = (pt: Uint8Array, at: number) => {
       if (mem) mem.set(pt, at);
-      else await writeAll(output!, pt);
+      else writeAllSync(output!, pt);
     };
     await input.seek(h.dataStart, Deno.SeekMode.Start);
     const bufs = [new Uint8Array(chunk + 16), new Uint8Array(chunk + 16)];
@@ -620,11 +649,12 @@ export async function decryptFile(
     let left = ctLen;
     let size = 0;
     let pending: Promise<ArrayBuffer> | null = null;
+    let chunks = 0;
     while (left > 0) {
       const len = Math.min(chunk, left);
       const buf = bufs[which];
       which ^= 1;
-      if (await readFull(input, buf.subarray(0, len)) !== len) {
+      if (readFullSync(input, buf.subarray(0, len)) !== len) {
         throw new AesCryptError("truncated", `The file ${inPath} is truncated`);
       }
       left -= len;
@@ -633,18 +663,21 @@ export async function decryptFile(
       mac.update(buf.subarray(0, len));
       inHash?.update(buf.subarray(0, len));
       if (pending !== null) {
-        const pt = new Uint8Array(await pending);
-        await out(pt, size);
+        const pt = new Uint8Array(detach(await pending));
+        out(pt, size);
         size += pt.length;
       }
       pending = job;
+      // Every chunk comes back in a new buffer: free the dead ones now and then, or tens of MiB
+      // of them wait for the next full collection.
+      if (++chunks % 4 === 0) collectYoungGarbage();
     }
     if (!equal(plain(mac.digest()), tail.subarray(trailer - 32))) throw corruptData(inPath);
     if (pending !== null) {
-      let pt: Bytes = new Uint8Array(await pending);
+      let pt: Bytes = new Uint8Array(detach(await pending));
       const strip = h.version === 2 ? (m === 0 ? 0 : 16 - m) : pkcs7(pt, inPath);
       pt = pt.subarray(0, pt.length - strip);
-      await out(pt, size);
+      out(pt, size);
       size += pt.length;
     }
     output?.close();

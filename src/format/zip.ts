@@ -527,6 +527,8 @@ function writeAll(f: Deno.FsFile, b: Uint8Array): void {
 interface Source {
   readonly size: number;
   read(pos: number, len: number): Bytes;
+  /** Reads up to `dest.length` bytes at `pos` into `dest`; returns how many were read. */
+  readInto(pos: number, dest: Bytes): number;
   close(): void;
 }
 
@@ -538,15 +540,19 @@ class FileSource implements Source {
   ) {}
   read(pos: number, len: number): Bytes {
     const out = new Uint8Array(len);
+    const o = this.readInto(pos, out);
+    return o === len ? out : out.subarray(0, o);
+  }
+  readInto(pos: number, dest: Bytes): number {
     this.file.seekSync(pos, Deno.SeekMode.Start);
     let o = 0;
-    while (o < len) {
-      const n = this.file.readSync(out.subarray(o));
+    while (o < dest.length) {
+      const n = this.file.readSync(dest.subarray(o));
       if (n === null || n === 0) break;
       o += n;
     }
     this.stats.bytes += o;
-    return o === len ? out : out.subarray(0, o);
+    return o;
   }
   #closed = false;
   close(): void {
@@ -564,6 +570,11 @@ class MemorySource implements Source {
   }
   read(pos: number, len: number): Bytes {
     return new Uint8Array(this.b.subarray(pos, pos + len));
+  }
+  readInto(pos: number, dest: Bytes): number {
+    const part = this.b.subarray(pos, pos + dest.length);
+    dest.set(part);
+    return part.length;
   }
   close(): void {}
 }
@@ -771,6 +782,21 @@ export class ZipReader {
     const data = this.#src.read(start, e.compressedSize);
     if (data.length !== e.compressedSize) throw this.#corrupt(e, "short read");
     return data;
+  }
+
+  /**
+   * Like {@link readRaw}, but reads the stored bytes into `into` at offset `at` (no allocation)
+   * and returns that view. Throws RangeError when they do not fit, else as readRaw.
+   */
+  readRawInto(nameOrEntry: string | ZipEntryInfo, into: Bytes, at: number): Bytes {
+    const e = this.#resolve(nameOrEntry);
+    if (at < 0 || at + e.compressedSize > into.length) {
+      throw new RangeError(`${e.name} (${e.compressedSize} bytes) does not fit at ${at}`);
+    }
+    const start = this.#dataStart(e);
+    const view = into.subarray(at, at + e.compressedSize);
+    if (this.#src.readInto(start, view) !== e.compressedSize) throw this.#corrupt(e, "short read");
+    return view;
   }
 
   #corrupt(e: ZipEntryInfo, why: string): IntegrityError {

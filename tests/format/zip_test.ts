@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { crc32, prepareEntry, ZipReader, ZipWriter } from "../../src/format/zip.ts";
+import { crc32, decodeEntry, prepareEntry, ZipReader, ZipWriter } from "../../src/format/zip.ts";
 import { IntegrityError } from "../../src/core/errors.ts";
 import { type Bytes, concatBytes, utf8 } from "../../src/core/bytes.ts";
 
@@ -556,4 +556,33 @@ Deno.test("zip: owned entries handed to a sink that detaches them keep the archi
   assert.deepEqual(r.read("a"), big);
   assert.deepEqual(r.read("b"), small);
   assert.deepEqual(r.read("c"), big);
+});
+
+Deno.test("zip: readRawInto places the stored bytes of entries side by side in one buffer", async () => {
+  await withTempDir((dir) => {
+    const path = `${dir}/a.zip`;
+    const entries = writeSample(path);
+    for (const r of [ZipReader.openSync(path), ZipReader.fromBytes(Deno.readFileSync(path))]) {
+      try {
+        const names = ["text-deflated", "random-stored", "empty", "not-compressed"];
+        const total = names.reduce((n, name) => n + r.entry(name)!.compressedSize, 0);
+        const buf = new Uint8Array(total + 7);
+        let at = 3;
+        const views = names.map((name) => {
+          const v = r.readRawInto(name, buf, at);
+          at += v.length;
+          return v;
+        });
+        views.forEach((v, i) => {
+          assert.equal(v.buffer, buf.buffer, "a view of the given buffer, not a copy");
+          assert.deepEqual(v, r.readRaw(names[i]));
+          assert.deepEqual(decodeEntry(r.entry(names[i])!, v, "a.zip"), entries.get(names[i]));
+        });
+        assert.throws(() => r.readRawInto("random-stored", buf, buf.length - 10), RangeError);
+        assert.throws(() => r.readRawInto("nope", buf, 0), IntegrityError);
+      } finally {
+        r.close();
+      }
+    }
+  });
 });
