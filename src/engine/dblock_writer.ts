@@ -33,6 +33,15 @@ interface InFlight {
  * waiting for it.
  */
 const STEAL_WHEN_BUSY = 4;
+/** Where batches are compressed: by load (`auto`), or always in one place (tests). */
+export type StealPolicy = "auto" | "sealer" | "here" | "other";
+let stealPolicy: StealPolicy = "auto";
+
+/** Forces where batches are compressed, so tests can cover each path; `auto` is the default. */
+export function setStealPolicy(policy: StealPolicy): void {
+  stealPolicy = policy;
+}
+
 /** Batches in flight (each up to 1 MiB of blocks) before `add` waits for the oldest. */
 const MAX_IN_FLIGHT = 6;
 
@@ -185,14 +194,10 @@ export class DblockWriter {
     const pool = this.session.pool;
     const level = this.settings.zipLevel;
     const raw = items.map((it) => ({ name: it.name, data: it.data, compress: it.compress }));
-    const sealer = this.sink.slot;
-    if (pool.size > 0 && pool.backlog(sealer) >= STEAL_WHEN_BUSY) {
-      const other = pool.pickSlot();
-      if (pool.size > 1 && other !== sealer && pool.backlog(other) < STEAL_WHEN_BUSY) {
-        // Another worker compresses; the sealing one adds its entries.
-        this.track(bytes, this.compressElsewhere(other, raw, level));
-        return;
-      }
+    const where = this.placement();
+    if (where === "sealer") {
+      this.track(bytes, this.sink.addEntries(raw, level));
+    } else if (where === "here") {
       // The sealing worker is behind: compress here rather than wait for it.
       const entries = raw.map((it) => ({
         name: it.name,
@@ -203,8 +208,25 @@ export class DblockWriter {
       }));
       this.track(bytes, this.sink.addPrepared(entries));
     } else {
-      this.track(bytes, this.sink.addEntries(raw, level));
+      // Another worker compresses; the sealing one adds its entries.
+      this.track(bytes, this.compressElsewhere(where, raw, level));
     }
+  }
+
+  /** Where the next batch is compressed: by the sealing worker, here, or by worker n. */
+  private placement(): "sealer" | "here" | number {
+    const pool = this.session.pool;
+    const sealer = this.sink.slot % Math.max(1, pool.size);
+    if (pool.size === 0) return "sealer"; // jobs run in this thread anyway
+    const next = (sealer + 1) % pool.size;
+    if (stealPolicy === "sealer") return "sealer";
+    if (stealPolicy === "here") return "here";
+    if (stealPolicy === "other") return pool.size > 1 ? next : "here";
+    if (pool.backlog(sealer) < STEAL_WHEN_BUSY) return "sealer";
+    const other = pool.pickSlot();
+    return pool.size > 1 && other !== sealer && pool.backlog(other) < STEAL_WHEN_BUSY
+      ? other
+      : "here";
   }
 
   /** Compresses a batch in worker `slot`, then adds the result to the archive. */
