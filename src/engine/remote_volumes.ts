@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { IntegrityError, UserError } from "../core/errors.ts";
+import { eventLoopTurn } from "../core/event_loop.ts";
 import { FileMissingError } from "../backends/backend.ts";
 import type { FormatSettings, Session } from "./session.ts";
 import { decryptFile, encryptFile } from "../format/aescrypt.ts";
@@ -17,7 +18,11 @@ export interface SealedVolume {
   hash: string;
 }
 
-/** SHA-256 (base64) and size of a local file, read in 1 MiB chunks. */
+/**
+ * SHA-256 (base64) and size of a local file, read in 1 MiB chunks. The reads are synchronous
+ * (into one buffer; an asynchronous read allocates a buffer of its own each time, which waits for
+ * the garbage collector), with a turn of the event loop between chunks when one is due.
+ */
 export async function hashFile(path: string): Promise<{ size: number; hash: string }> {
   const h = createHash("sha256");
   const f = await Deno.open(path);
@@ -25,10 +30,11 @@ export async function hashFile(path: string): Promise<{ size: number; hash: stri
   let size = 0;
   try {
     while (true) {
-      const n = await f.read(buf);
+      const n = f.readSync(buf);
       if (n === null) break;
       h.update(buf.subarray(0, n));
       size += n;
+      await eventLoopTurn();
     }
   } finally {
     f.close();

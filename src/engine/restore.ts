@@ -405,14 +405,15 @@ async function restoreFileset(
       prefetched.set(v.V, p);
     };
     // The main thread reads the stored entries of each volume and writes the files; inflating,
-    // CRC checks and the hashes of whole-file blocks run in the CPU pool, a few batches ahead.
+    // CRC checks and the hashes of whole-file blocks run in the CPU pool, one batch per worker
+    // ahead (each batch in flight holds two pooled buffers).
     type Item = { row: PlanRow; raw?: DecodeItem; error?: string; logged?: boolean };
     type Done = { items: Item[]; decoded: Decoded[]; buffers: Bytes[] };
     const pool = session.pool;
     const queue: Promise<Done>[] = [];
     // The stored bytes of a batch are read into one pooled buffer (`raw`, filled up to `fill`);
     // the worker inflates into a second (`outBytes` of room needed) and hands both back.
-    const buffers = new BufferPool(BATCH_BYTES, (pool.size * 2 + 2) * 2 + 2);
+    const buffers = new BufferPool(BATCH_BYTES, (pool.size + 2) * 2 + 2);
     let batch: Item[] = [];
     let raw: Bytes | undefined;
     let fill = 0;
@@ -595,7 +596,7 @@ async function restoreFileset(
           batch.push({ row, error: (err as Error).message, logged: row.M === 1 });
         }
         if (batch.length >= 256) dispatch();
-        while (queue.length > pool.size * 2 + 1) await drainOne();
+        while (queue.length > pool.size + 1) await drainOne();
         await eventLoopTurn();
       }
       dispatch();
@@ -722,7 +723,7 @@ async function restoreFileset(
  * How far the JavaScript heap may grow between full collections in the loops over all entries: the
  * rows and blocks in flight are promoted by young collections and die in the old generation.
  */
-const HEAP_GROWTH = 16 << 20;
+const HEAP_GROWTH = 12 << 20;
 
 let rows = 0;
 
