@@ -758,8 +758,8 @@ export const OPTIONS: readonly OptionDef[] = [
     min: "1",
     category: "performance",
     commands: BACKUP,
-    summary:
-      "Worker threads that compress blocks during backup. Each costs about 25-50 MB of memory.",
+    summary: "Worker threads that compress, encrypt and hash the volumes during backup (the main " +
+      "thread compresses too when they fall behind). Each costs about 25-50 MB of memory.",
   },
   {
     name: "concurrency-fileprocessors",
