@@ -9,6 +9,7 @@ import { decodeEntry, type PreparedEntry, prepareEntry, type ZipEntryInfo } from
 import { sha256 } from "../core/sha256.ts";
 import type { Bytes } from "../core/bytes.ts";
 import { looksCompressible } from "../format/deflate.ts";
+import { decryptFile } from "../format/aescrypt.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
 import { runSealJob, type SealJob, type SealResult } from "./seal_stream.ts";
 
@@ -43,18 +44,34 @@ export type CpuJob =
      */
     out?: Bytes;
   }
+  | {
+    /** Decrypts an AESCrypt file into `output` (see decryptFile), hashing the input if asked. */
+    op: "decrypt-file";
+    input: string;
+    output: string;
+    passphrase: string;
+    hashInput: boolean;
+  }
   | SealJob;
 
 /** What a job returns. */
-export type CpuResult = { op: "compress"; entries: PreparedEntry[] } | {
-  op: "decode";
-  decoded: Decoded[];
-  /** The whole buffers of the job's `raw` items and `out`, handed back for reuse. */
-  buffers: Bytes[];
-} | SealResult;
+export type CpuResult =
+  | { op: "compress"; entries: PreparedEntry[] }
+  | {
+    op: "decode";
+    decoded: Decoded[];
+    /** The whole buffers of the job's `raw` items and `out`, handed back for reuse. */
+    buffers: Bytes[];
+  }
+  | { op: "decrypt-file"; inputSha256?: string }
+  | SealResult;
 
 /** Runs one job in the current thread (also used when Workers are unavailable). */
 export function runCpuJob(job: CpuJob): Promise<CpuResult> {
+  if (job.op === "decrypt-file") {
+    return decryptFile(job.input, job.output, job.passphrase, { hashInput: job.hashInput })
+      .then((r) => ({ op: "decrypt-file", inputSha256: r.inputSha256 }));
+  }
   if (job.op !== "compress" && job.op !== "decode") return runSealJob(job);
   if (job.op === "decode") return Promise.resolve(runDecodeJob(job));
   return Promise.resolve({

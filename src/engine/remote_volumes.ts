@@ -118,7 +118,17 @@ export async function fetchVolume(
     const plain = session.tempFile(".zip");
     let r: { inputSha256?: string };
     try {
-      r = await decryptFile(local, plain, settings.passphrase!, { hashInput: !!expected?.hash });
+      // In a CPU worker: decrypting, the HMAC and the hash keep the main thread free (a restore
+      // fetches the next volume while it writes out the current one).
+      const done = await session.pool.run({
+        op: "decrypt-file",
+        input: local,
+        output: plain,
+        passphrase: settings.passphrase!,
+        hashInput: !!expected?.hash,
+      });
+      if (done.op !== "decrypt-file") throw new Error("CPU pool: unexpected result");
+      r = done;
     } catch (err) {
       await Deno.remove(plain).catch(() => {});
       throw decryptError(name, err);
