@@ -85,14 +85,6 @@ export class CpuPool {
     return slot.sent - Atomics.load(this.finished, index % this.slots.length);
   }
 
-  /**
-   * Runs a job in the calling thread, for a caller that would otherwise wait idle for busy
-   * workers (work stealing); the result is the same as from a worker.
-   */
-  runHere(job: CpuJob): Promise<CpuResult> {
-    return runCpuJob(job);
-  }
-
   /** Runs a job; `transfer` lists buffers handed to the worker (they become unusable here). */
   run(job: CpuJob, transfer: ArrayBuffer[] = []): Promise<CpuResult> {
     return this.runOn(this.pickSlot(), job, transfer);

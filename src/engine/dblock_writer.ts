@@ -17,7 +17,7 @@ import type { LocalDatabase } from "../db/local_database.ts";
 import { VolumeState, VolumeType } from "../db/schema.ts";
 import { addVolume, deleteVolumeRow, linkIndex, setVolumeState } from "../db/volumes.ts";
 import type { FormatSettings, Session } from "./session.ts";
-import { type RawEntry, SealStream } from "./seal_stream.ts";
+import { handOver, type RawEntry, SealStream } from "./seal_stream.ts";
 import type { VolumeUploader } from "./uploader.ts";
 import { writeIndexFile } from "./index_writer.ts";
 
@@ -191,7 +191,6 @@ export class DblockWriter {
     const bytes = this.batchBytes;
     this.batch = [];
     this.batchBytes = 0;
-    const pool = this.session.pool;
     const level = this.settings.zipLevel;
     const raw = items.map((it) => ({ name: it.name, data: it.data, compress: it.compress }));
     const where = this.placement();
@@ -232,13 +231,7 @@ export class DblockWriter {
   /** Compresses a batch in worker `slot`, then adds the result to the archive. */
   private async compressElsewhere(slot: number, raw: RawEntry[], level: number): Promise<number> {
     const transfer: ArrayBuffer[] = [];
-    const items = raw.map((it) => {
-      const whole = it.data.buffer instanceof ArrayBuffer && it.data.byteOffset === 0 &&
-        it.data.byteLength === it.data.buffer.byteLength;
-      const data = whole ? it.data : it.data.slice();
-      transfer.push(data.buffer as ArrayBuffer);
-      return { data, compress: it.compress };
-    });
+    const items = raw.map((it) => ({ data: handOver(it.data, transfer), compress: it.compress }));
     const r = await this.session.pool.runOn(slot, { op: "compress", items, level }, transfer);
     if (r.op !== "compress") throw new Error("CPU pool: unexpected result");
     return await this.sink.addPrepared(

@@ -265,14 +265,6 @@ export class SealStream implements ZipSink {
     this.track(copy.length, this.pool.runOn(this.slot, job, [copy.buffer]));
   }
 
-  /** Like {@link write}, but takes `b` (a whole ArrayBuffer) over instead of copying it. */
-  writeOwned(b: Uint8Array): void {
-    if (this.closed) throw new Error(`The volume ${this.path} is already closed`);
-    if (this.failure) throw this.failure;
-    const job = { op: "seal-write" as const, stream: this.id, data: b };
-    this.track(b.length, this.pool.runOn(this.slot, job, [b.buffer as ArrayBuffer]));
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -326,7 +318,7 @@ export class SealStream implements ZipSink {
 }
 
 /** `b` itself when it spans its whole ArrayBuffer (listed in `transfer`), else a copy. */
-function handOver(b: Uint8Array, transfer: ArrayBuffer[]): Uint8Array {
+export function handOver(b: Uint8Array, transfer: ArrayBuffer[]): Uint8Array {
   const whole = b.buffer instanceof ArrayBuffer && b.byteOffset === 0 &&
     b.byteLength === b.buffer.byteLength;
   const own = whole ? b : b.slice();
