@@ -67,6 +67,16 @@ function dblocks(dest: string): number {
   }
 }
 
+/** A source tree, a local destination and the options every command of a test shares. */
+async function scene(prefix: string) {
+  const [dir, cleanup] = await tempDir(prefix);
+  const src = join(dir, "src");
+  makeSource(src);
+  const dest = join(dir, "dest");
+  const common = ["--passphrase=ctrl-c", `--server-datafolder=${join(dir, "data")}`];
+  return { cleanup, src, dest, url: `file://${dest}`, common };
+}
+
 async function versions(url: string, common: string[]): Promise<string[]> {
   const r = await runMain(["list-filesets", url, ...common]);
   assert.equal(r.code, 0, r.err);
@@ -74,13 +84,8 @@ async function versions(url: string, common: string[]): Promise<string[]> {
 }
 
 Deno.test("Ctrl-C once stops a CLI backup after the current file and keeps a partial version", async () => {
-  const [dir, cleanup] = await tempDir("dup-ctrlc-stop-");
+  const { cleanup, src, dest, url, common } = await scene("dup-ctrlc-stop-");
   try {
-    const src = join(dir, "src");
-    makeSource(src);
-    const dest = join(dir, "dest");
-    const url = `file://${dest}`;
-    const common = ["--passphrase=ctrl-c", `--server-datafolder=${join(dir, "data")}`];
     const p = new BackupProcess([url, src, ...common, "--dblock-size=4mb"]);
     // Once the first volume is uploaded the backup is well inside the files.
     await p.waitFor(() => dblocks(dest) > 0, "the first volume");
@@ -106,13 +111,8 @@ Deno.test("Ctrl-C once stops a CLI backup after the current file and keeps a par
 });
 
 Deno.test("Ctrl-C twice aborts a CLI backup, and the next backup works", async () => {
-  const [dir, cleanup] = await tempDir("dup-ctrlc-abort-");
+  const { cleanup, src, dest, url, common } = await scene("dup-ctrlc-abort-");
   try {
-    const src = join(dir, "src");
-    makeSource(src);
-    const dest = join(dir, "dest");
-    const url = `file://${dest}`;
-    const common = ["--passphrase=ctrl-c", `--server-datafolder=${join(dir, "data")}`];
     // Large volumes: after the stop, sealing the volume in hand leaves time for the second Ctrl-C.
     const p = new BackupProcess([url, src, ...common, "--dblock-size=24mb"]);
     await p.waitFor(() => dblocks(dest) > 0, "the first volume");

@@ -80,3 +80,20 @@ export function diffSnapshots(a: Map<string, EntryState>, b: Map<string, EntrySt
   for (const k of b.keys()) if (!a.has(k)) diffs.push(`extra: ${k}`);
   return diffs;
 }
+
+/** Writes `mb` MiB of random bytes (incompressible) to `path`. */
+export async function writeRandomFile(path: string, mb: number): Promise<void> {
+  const buf = new Uint8Array(1 << 20);
+  const f = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    for (let i = 0; i < mb; i++) {
+      // getRandomValues fills at most 64 KiB per call.
+      for (let o = 0; o < buf.length; o += 65536) {
+        crypto.getRandomValues(buf.subarray(o, o + 65536));
+      }
+      await f.write(buf);
+    }
+  } finally {
+    f.close();
+  }
+}

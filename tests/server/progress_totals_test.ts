@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { finished, until, withServer } from "../helpers/server.ts";
-import { prng, put, tempDir } from "../helpers/tree.ts";
+import { prng, put, tempDir, writeRandomFile } from "../helpers/tree.ts";
 
 const SMALL_FILES = 300;
 const BIG_MB = 64;
@@ -22,18 +22,7 @@ Deno.test("progressstate reports the source totals once counted, and 404 when id
       bytes += data.length;
     }
     // A large file walked last keeps the backup busy long enough to be watched.
-    const buf = new Uint8Array(1 << 20);
-    const f = await Deno.open(join(src, "z_big.bin"), { write: true, create: true });
-    try {
-      for (let i = 0; i < BIG_MB; i++) {
-        for (let o = 0; o < buf.length; o += 65536) {
-          crypto.getRandomValues(buf.subarray(o, o + 65536));
-        }
-        await f.write(buf);
-      }
-    } finally {
-      f.close();
-    }
+    await writeRandomFile(join(src, "z_big.bin"), BIG_MB);
     bytes += BIG_MB << 20;
 
     await withServer(async ({ client }) => {

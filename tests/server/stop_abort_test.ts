@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Client, finished, localBackupBody, until, withServer } from "../helpers/server.ts";
-import { diffSnapshots, prng, put, snapshot, tempDir } from "../helpers/tree.ts";
+import { diffSnapshots, prng, put, snapshot, tempDir, writeRandomFile } from "../helpers/tree.ts";
 
 const SMALL_FILES = 300;
 const BIG_MB = 256;
@@ -16,18 +16,7 @@ const BIG_MB = 256;
 async function makeSource(root: string): Promise<string> {
   for (let i = 0; i < SMALL_FILES; i++) put(root, `a/d${i % 10}/f${i}.bin`, prng(i + 1, 1500));
   const big = join(root, "z_big.bin");
-  const f = await Deno.open(big, { write: true, create: true, truncate: true });
-  const buf = new Uint8Array(1 << 20);
-  try {
-    for (let i = 0; i < BIG_MB; i++) {
-      for (let o = 0; o < buf.length; o += 65536) {
-        crypto.getRandomValues(buf.subarray(o, o + 65536));
-      }
-      await f.write(buf);
-    }
-  } finally {
-    f.close();
-  }
+  await writeRandomFile(big, BIG_MB);
   return big;
 }
 
