@@ -20,7 +20,7 @@ import {
 export interface StartedServer {
   /** The address to open: a one-time sign-in address when sign-in tokens are enabled. */
   openUrl: string;
-  /** Runs until Ctrl-C, SIGTERM or a "shutdown"; resolves to the exit code. */
+  /** Runs until Ctrl-C, SIGTERM or a "shutdown" (signal handlers in place once it returns). */
   run(): Promise<number>;
 }
 
@@ -69,9 +69,12 @@ export async function runLauncher(argv: string[], server: HostedServer): Promise
       show(cfg, server.runningUrl(cfg.serverArgs), "Duplicati is already running; opening");
       return ExitCode.Success;
     }
+    // Listen for the stop signals before telling anyone the server is there: a signal sent right
+    // after the address appears must stop it cleanly, not kill it.
+    const running = started.run();
     show(cfg, started.openUrl, "Duplicati is running; sign in at");
     console.log("Press Ctrl-C to stop it.");
-    return await started.run();
+    return await running;
   } catch (err) {
     if (err instanceof UserError) {
       console.error(err.message);
