@@ -5,19 +5,34 @@
  * while they are written (see seal_stream.ts).
  */
 /// <reference lib="deno.worker" />
-import { decodeEntry, type PreparedEntry, prepareEntry, type ZipEntryInfo } from "../format/zip.ts";
+import {
+  decodeEntry,
+  entryData,
+  type PreparedEntry,
+  prepareEntry,
+  type ZipEntryInfo,
+} from "../format/zip.ts";
 import { sha256 } from "../core/sha256.ts";
 import type { Bytes } from "../core/bytes.ts";
 import { looksCompressible } from "../format/deflate.ts";
 import { decryptFile } from "../format/aescrypt.ts";
+import { CbcDecryptor, hashAesFile } from "../format/aes_ranges.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
 import { runSealJob, type SealJob, type SealResult } from "./seal_stream.ts";
 
-/** A stored zip entry to decode; `hash` asks for the SHA-256 of the content too. */
+/**
+ * A stored zip entry to decode; `hash` asks for the SHA-256 of the content too. `raw` holds the
+ * stored bytes, or with `extent` the entry's whole extent from its local header on (see
+ * ZipReader.extent), in which the worker finds them.
+ */
 export interface DecodeItem {
-  entry: Pick<ZipEntryInfo, "name" | "method" | "uncompressedSize" | "crc32">;
+  entry: Pick<
+    ZipEntryInfo,
+    "name" | "method" | "compressedSize" | "uncompressedSize" | "crc32" | "flags"
+  >;
   raw: Bytes;
   hash: boolean;
+  extent?: boolean;
 }
 
 /** One decoded entry: its content (and hash), or why it could not be decoded. */
@@ -43,6 +58,20 @@ export type CpuJob =
      * allocated per block. Stored entries are returned as views into their `raw` bytes.
      */
     out?: Bytes;
+    /**
+     * AES-CBC ciphertext in the items' buffer to decrypt in place before anything else (see
+     * aes_ranges.ts): each span is the ciphertext block before, then the blocks.
+     */
+    decrypt?: { key: Bytes; spans: Bytes[] };
+  }
+  | {
+    /**
+     * Hashes a whole file (SHA-256, base64) and, with `mac`, computes the HMAC-SHA256 of the
+     * byte range given under `mac.key` (an AESCrypt file's ciphertext).
+     */
+    op: "hash-file";
+    path: string;
+    mac?: { key: Bytes; start: number; length: number };
   }
   | {
     /** Decrypts an AESCrypt file into `output` (see decryptFile), hashing the input if asked. */
@@ -64,6 +93,7 @@ export type CpuResult =
     buffers: Bytes[];
   }
   | { op: "decrypt-file"; inputSha256?: string }
+  | { op: "hash-file"; size: number; sha256: string; mac?: Bytes }
   | SealResult;
 
 /** Runs one job in the current thread (also used when Workers are unavailable). */
@@ -71,6 +101,9 @@ export function runCpuJob(job: CpuJob): Promise<CpuResult> {
   if (job.op === "decrypt-file") {
     return decryptFile(job.input, job.output, job.passphrase, { hashInput: job.hashInput })
       .then((r) => ({ op: "decrypt-file", inputSha256: r.inputSha256 }));
+  }
+  if (job.op === "hash-file") {
+    return Promise.resolve({ op: "hash-file", ...hashAesFile(job.path, job.mac) });
   }
   if (job.op !== "compress" && job.op !== "decode") return runSealJob(job);
   if (job.op === "decode") return Promise.resolve(runDecodeJob(job));
@@ -85,20 +118,39 @@ export function runCpuJob(job: CpuJob): Promise<CpuResult> {
   });
 }
 
+/** The decryptor of the last key seen (a restore sends many batches of one volume in a row). */
+let cbc: { key: Bytes; dec: CbcDecryptor } | undefined;
+
 function runDecodeJob(job: Extract<CpuJob, { op: "decode" }>): CpuResult {
+  if (job.decrypt) {
+    const { key, spans } = job.decrypt;
+    if (!cbc || cbc.key.length !== key.length || cbc.key.some((b, i) => b !== key[i])) {
+      cbc = { key, dec: new CbcDecryptor(key) };
+    }
+    for (const s of spans) cbc.dec.decryptInPlace(s.subarray(16), s.subarray(0, 16));
+  }
   const out = job.out;
   let at = 0;
+  /** The next `n` bytes of `out`, or undefined when it has no room. */
+  const reserve = (n: number): Bytes | undefined => {
+    if (!out || at + n > out.length) return undefined;
+    at += n;
+    return out.subarray(at - n, at);
+  };
   /** Copies `b` into `out` when it has room (else keeps `b`), returning the view. */
   const place = <T extends Uint8Array>(b: T): T | Bytes => {
-    if (!out || at + b.length > out.length) return b;
-    out.set(b, at);
-    at += b.length;
-    return out.subarray(at - b.length, at);
+    const r = reserve(b.length);
+    if (!r) return b;
+    r.set(b);
+    return r;
   };
   const decoded = job.items.map((it): Decoded => {
     try {
-      let data = decodeEntry(it.entry, it.raw, job.label);
-      if (data !== it.raw) data = place(data);
+      const stored = it.extent ? entryData(it.entry, it.raw, job.label) : it.raw;
+      // Inflated straight into the output buffer when it has room.
+      const room = it.entry.method === 8 ? reserve(it.entry.uncompressedSize) : undefined;
+      let data = decodeEntry(it.entry, stored, job.label, room);
+      if (data !== stored && data !== room) data = place(data);
       return it.hash ? { data, hash: place(sha256(data)) } : { data };
     } catch (err) {
       return { error: (err as Error).message };

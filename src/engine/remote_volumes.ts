@@ -7,8 +7,10 @@ import { IntegrityError, UserError } from "../core/errors.ts";
 import { eventLoopTurn } from "../core/event_loop.ts";
 import { FileMissingError } from "../backends/backend.ts";
 import type { FormatSettings, Session } from "./session.ts";
-import { decryptFile, encryptFile } from "../format/aescrypt.ts";
+import { dataMacMismatch, decryptFile, encryptFile } from "../format/aescrypt.ts";
 import { ZipReader } from "../format/zip.ts";
+import { AesRangeFile } from "../format/aes_ranges.ts";
+import { equalBytes } from "../core/bytes.ts";
 
 /** A volume ready for upload. */
 export interface SealedVolume {
@@ -60,6 +62,34 @@ export async function sealVolume(
 }
 
 /**
+ * A local path holding the remote file `name`: a local destination's file itself, else a download
+ * into the temp folder (`downloaded`: the caller removes it). Throws "missing" when it is not there.
+ */
+async function obtain(
+  session: Session,
+  name: string,
+): Promise<{ path: string; downloaded: boolean }> {
+  const local = session.backend.localPath?.(name);
+  if (local !== undefined) {
+    try {
+      Deno.statSync(local);
+    } catch {
+      throw missing(name);
+    }
+    return { path: local, downloaded: false };
+  }
+  const path = session.tempFile(".download");
+  try {
+    await session.backend.get(name, path);
+  } catch (err) {
+    await Deno.remove(path).catch(() => {});
+    if (err instanceof FileMissingError) throw missing(name, err);
+    throw err;
+  }
+  return { path, downloaded: true };
+}
+
+/**
  * Downloads a remote volume and returns the path of the plain zip (a temp file the caller
  * removes). Checks size and hash when they are known. Throws IntegrityError naming the file on any
  * mismatch, and a UserError that says so when the passphrase is wrong.
@@ -77,28 +107,9 @@ export async function fetchVolume(
       { code: "PassphraseMissing", exitCode: 100 },
     );
   }
-  // A local destination is read in place; others are downloaded to the temp folder first.
-  let local = session.backend.localPath?.(name);
-  let downloaded = false;
-  if (local !== undefined) {
-    try {
-      Deno.statSync(local);
-    } catch {
-      throw missing(name);
-    }
-  } else {
-    local = session.tempFile(".download");
-    downloaded = true;
-    try {
-      await session.backend.get(name, local);
-    } catch (err) {
-      await Deno.remove(local).catch(() => {});
-      if (err instanceof FileMissingError) throw missing(name, err);
-      throw err;
-    }
-  }
+  const { path: local, downloaded } = await obtain(session, name);
   const cleanup = async () => {
-    if (downloaded) await Deno.remove(local!).catch(() => {});
+    if (downloaded) await Deno.remove(local).catch(() => {});
   };
   try {
     const size = Deno.statSync(local).size;
@@ -168,19 +179,7 @@ export async function verifyRemoteFile(
   name: string,
   expected: { size: number; hash: string },
 ): Promise<void> {
-  let path = session.backend.localPath?.(name);
-  let downloaded = false;
-  if (path === undefined) {
-    path = session.tempFile(".download");
-    downloaded = true;
-    try {
-      await session.backend.get(name, path);
-    } catch (err) {
-      await Deno.remove(path).catch(() => {});
-      if (err instanceof FileMissingError) throw missing(name, err);
-      throw err;
-    }
-  }
+  const { path, downloaded } = await obtain(session, name);
   try {
     let size: number;
     try {
@@ -200,7 +199,65 @@ export async function verifyRemoteFile(
 /** An opened remote volume; `close()` releases it (and any temp file). */
 export interface OpenedVolume {
   zip: ZipReader;
+  /**
+   * Set when the volume is read in place through random-access decryption (openVolume's
+   * `inPlace`): `zip` decrypts what it reads in the calling thread, and ranges may instead be
+   * copied as ciphertext and decrypted elsewhere with this file's key.
+   */
+  cipher?: AesRangeFile;
   close(): Promise<void>;
+}
+
+/**
+ * Opens an encrypted volume in place: checks size and passphrase, verifies the whole file in a
+ * CPU worker (its recorded hash, or else the HMAC of its ciphertext), then parses the zip
+ * directory through random-access decryption. Nothing decrypted is written anywhere.
+ */
+async function openEncryptedInPlace(
+  session: Session,
+  passphrase: string,
+  name: string,
+  expected?: { size?: number; hash?: string },
+): Promise<OpenedVolume> {
+  const { path, downloaded } = await obtain(session, name);
+  let file: AesRangeFile | undefined;
+  try {
+    const size = Deno.statSync(path).size;
+    if (expected?.size !== undefined && expected.size >= 0 && size !== expected.size) {
+      throw sizeMismatch(name, size, expected.size);
+    }
+    try {
+      file = AesRangeFile.open(path, passphrase, name);
+    } catch (err) {
+      throw decryptError(name, err);
+    }
+    const { dataStart: start, ctLen: length, key, mac } = file.layout;
+    const r = await session.pool.run({
+      op: "hash-file",
+      path,
+      mac: expected?.hash ? undefined : { key, start, length },
+    });
+    if (r.op !== "hash-file") throw new Error("CPU pool: unexpected result");
+    if (!downloaded) await session.remoteLog.recordRead(name, path, r.sha256);
+    if (expected?.hash && r.sha256 !== expected.hash) throw badHash(name);
+    if (!expected?.hash && !(r.mac && equalBytes(r.mac, mac))) {
+      throw decryptError(name, dataMacMismatch(name));
+    }
+    const zip = ZipReader.fromSource(file, name);
+    const opened = file;
+    return {
+      zip,
+      cipher: opened,
+      close: async () => {
+        opened.close();
+        if (downloaded) await Deno.remove(path).catch(() => {});
+      },
+    };
+  } catch (err) {
+    file?.close();
+    if (downloaded) await Deno.remove(path).catch(() => {});
+    throw err;
+  }
 }
 
 /**
@@ -214,16 +271,21 @@ const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
 /**
  * Opens a remote volume as a zip, with the same checks as {@link fetchVolume}. Encrypted volumes
  * of normal size are decrypted straight into memory, and unencrypted volumes on a local
- * destination are read in place, so no temp file is written.
+ * destination are read in place, so no temp file is written. With `inPlace`, encrypted volumes
+ * are read in place too, decrypting only what is read (see {@link OpenedVolume.cipher}).
  */
 export async function openVolume(
   session: Session,
   settings: FormatSettings,
   name: string,
   expected?: { size?: number; hash?: string },
+  opts: { inPlace?: boolean } = {},
 ): Promise<OpenedVolume> {
   const local = session.backend.localPath?.(name);
   const encrypted = /\.aes$/i.test(name);
+  if (opts.inPlace && encrypted && settings.passphrase !== undefined) {
+    return openEncryptedInPlace(session, settings.passphrase, name, expected);
+  }
   let size = -1;
   if (local !== undefined) {
     try {

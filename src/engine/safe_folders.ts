@@ -9,6 +9,7 @@ import { UserError } from "../core/errors.ts";
 /** The folders made safe so far below one root. */
 export class SafeFolders {
   #done = new Set<string>();
+  #made = new Set<string>();
   #realRoot: string;
 
   /**
@@ -45,7 +46,10 @@ export class SafeFolders {
           code: "PathInTheWay",
         });
       }
-      if (!st) Deno.mkdirSync(cur);
+      if (!st) {
+        Deno.mkdirSync(cur);
+        this.#made.add(cur);
+      }
       if (this.confine) {
         const real = Deno.realPathSync(cur);
         const inside = real === this.#realRoot ||
@@ -59,5 +63,16 @@ export class SafeFolders {
       this.#done.add(cur);
     }
     this.#done.add(dir);
+  }
+
+  /**
+   * True when `path` may already exist on disk: it was not created by {@link ensure} and it is
+   * not inside a folder that was. A folder created here held nothing before, so what is in it now
+   * is only what this object put there: other folders.
+   */
+  mayExist(path: string): boolean {
+    if (this.#done.has(path)) return true;
+    const parent = path.slice(0, path.lastIndexOf(sep));
+    return !this.#made.has(parent);
   }
 }

@@ -702,3 +702,69 @@ export async function decryptFile(
     throw e;
   }
 }
+
+/**
+ * Where an AESCrypt file's ciphertext lies, its keys and its stored HMAC: what random access to
+ * the plaintext needs (see aes_ranges.ts). `plainSize` is known for v2 (length byte); for v3 it
+ * depends on the padding in the last block, which only decryption reveals (undefined here).
+ */
+export interface AesLayout {
+  version: 2 | 3;
+  /** File offset of the first ciphertext byte. */
+  dataStart: number;
+  /** Ciphertext bytes (a multiple of 16). */
+  ctLen: number;
+  plainSize?: number;
+  key: Bytes;
+  iv: Bytes;
+  /** The HMAC-SHA256 of the ciphertext (under `key`) stored at the end of the file. */
+  mac: Bytes;
+}
+
+/**
+ * Reads the header and trailer of the AESCrypt file `file` (`total` bytes) and unlocks its
+ * keys with `password`. Throws {@link AesCryptError} naming `name`: "bad-password" for a wrong
+ * passphrase, "truncated"/"corrupt"/"not-aescrypt" for damaged files. Reads nothing else.
+ */
+export function readAesLayout(
+  file: Deno.FsFile,
+  total: number,
+  password: string,
+  name: string,
+): AesLayout {
+  const head = new Uint8Array(Math.min(total, 65536));
+  file.seekSync(0, Deno.SeekMode.Start);
+  const headLen = readFullSync(file, head);
+  const h = parseHeader(head.subarray(0, headLen), name, headLen === total);
+  const { ctLen, trailer } = bodyLayout(h, total, name);
+  const tail = new Uint8Array(trailer);
+  file.seekSync(h.dataStart + ctLen, Deno.SeekMode.Start);
+  if (readFullSync(file, tail) !== trailer) {
+    throw new AesCryptError("truncated", `The file ${name} is truncated`);
+  }
+  const { iv2, key2 } = unlock(h, password, name);
+  let plainSize: number | undefined;
+  if (h.version === 2) {
+    const m = modulo(tail[0], ctLen, name);
+    plainSize = ctLen - (m === 0 ? 0 : 16 - m);
+  }
+  return {
+    version: h.version,
+    dataStart: h.dataStart,
+    ctLen,
+    plainSize,
+    key: key2,
+    iv: iv2,
+    mac: tail.slice(trailer - 32),
+  };
+}
+
+/** The PKCS#7 padding length of a decrypted v3 final block; throws AesCryptError "corrupt". */
+export function v3PaddingLength(lastBlock: Uint8Array, name: string): number {
+  return pkcs7(lastBlock, name);
+}
+
+/** The AesCryptError a data HMAC mismatch raises (for checks made outside this module). */
+export function dataMacMismatch(name: string): AesCryptError {
+  return corruptData(name);
+}

@@ -137,16 +137,17 @@ export function looksCompressible(data: Uint8Array): boolean {
 
 /**
  * Inflates a raw deflate stream that must give exactly `size` bytes; throws when it is corrupt,
- * ends early or holds more.
+ * ends early or holds more. With `into` (at least `size` bytes) the output goes there and the
+ * view of it is returned, so no memory is allocated.
  */
-export function inflateExact(data: Uint8Array, size: number): Uint8Array {
+export function inflateExact(data: Uint8Array, size: number, into?: Uint8Array): Uint8Array {
   if (inflater === undefined) inflater = Codec.from(createInflateRaw()) ?? null;
   if (inflater === null) {
     const out = inflateRawSync(data);
     if (out.length !== size) throw new Error(`inflated to ${out.length} bytes, expected ${size}`);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
-  const out = new Uint8Array(size);
+  const out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
   try {
     const [availOut] = inflater.write(data, out, size);
     if (availOut !== 0) throw new Error(`inflated to ${size - availOut} bytes, expected ${size}`);

@@ -491,13 +491,14 @@ function checkMethod(e: ZipEntryInfo, label: string): void {
 
 /**
  * Turns the stored bytes of an entry (from {@link ZipReader.readRaw}) into its content: inflates
- * method 8 and verifies size and CRC-32. Pure, so it can run in a worker. Throws
+ * method 8 (into `into` when given and large enough) and verifies size and CRC-32. Pure, so it can run in a worker. Throws
  * {@link IntegrityError} naming `label` and the entry on any mismatch or unsupported method.
  */
 export function decodeEntry(
   e: Pick<ZipEntryInfo, "name" | "method" | "uncompressedSize" | "crc32">,
   raw: Bytes,
   label: string,
+  into?: Bytes,
 ): Bytes {
   const bad = (why: string) => new IntegrityError(`${label}: entry ${e.name} is corrupt: ${why}`);
   checkMethod(e as ZipEntryInfo, label);
@@ -506,7 +507,7 @@ export function decodeEntry(
     data = raw;
   } else {
     try {
-      data = inflateExact(raw, e.uncompressedSize) as Bytes;
+      data = inflateExact(raw, e.uncompressedSize, into) as Bytes;
     } catch (err) {
       throw bad(`cannot inflate: ${(err as Error).message}`);
     }
@@ -518,13 +519,34 @@ export function decodeEntry(
   return data;
 }
 
+/**
+ * The stored bytes of `e` within `extent`, the bytes of its {@link ZipReader.extent} (starting at
+ * its local header). Pure, so it can run in a worker. Throws {@link IntegrityError} naming
+ * `label` and the entry when the local header is bad or the data does not fit.
+ */
+export function entryData(
+  e: Pick<ZipEntryInfo, "name" | "compressedSize" | "flags">,
+  extent: Bytes,
+  label: string,
+): Bytes {
+  const bad = (why: string) => new IntegrityError(`${label}: entry ${e.name} is corrupt: ${why}`);
+  if (e.flags & FLAG_ENCRYPTED) throw bad("encrypted zip entries are not supported");
+  const v = new DataView(extent.buffer, extent.byteOffset, extent.byteLength);
+  if (extent.length < 30 || v.getUint32(0, true) !== SIG_LOCAL) throw bad("bad local header");
+  const start = 30 + v.getUint16(26, true) + v.getUint16(28, true);
+  if (start + e.compressedSize > extent.length) {
+    throw bad("data runs past the end of the entry");
+  }
+  return extent.subarray(start, start + e.compressedSize);
+}
+
 function writeAll(f: Deno.FsFile, b: Uint8Array): void {
   let o = 0;
   while (o < b.length) o += f.writeSync(b.subarray(o));
 }
 
-/** Where the reader gets its bytes from: a file (positioned reads) or memory. */
-interface Source {
+/** Where the reader gets its bytes from: a file (positioned reads), memory, or a decryptor. */
+export interface ZipSource {
   readonly size: number;
   read(pos: number, len: number): Bytes;
   /** Reads up to `dest.length` bytes at `pos` into `dest`; returns how many were read. */
@@ -532,7 +554,7 @@ interface Source {
   close(): void;
 }
 
-class FileSource implements Source {
+class FileSource implements ZipSource {
   constructor(
     readonly file: Deno.FsFile,
     readonly size: number,
@@ -563,7 +585,7 @@ class FileSource implements Source {
   }
 }
 
-class MemorySource implements Source {
+class MemorySource implements ZipSource {
   constructor(readonly b: Uint8Array) {}
   get size(): number {
     return this.b.length;
@@ -585,13 +607,17 @@ class MemorySource implements Source {
  * Every format problem throws {@link IntegrityError} naming the file (and entry).
  */
 export class ZipReader {
-  #src: Source;
+  #src: ZipSource;
   #label: string;
   #entries: ZipEntryInfo[];
+  /** Where the central directory starts: no entry's bytes lie beyond it. */
+  #cdOffset = 0;
+  /** Entry local header offsets, sorted (built on the first {@link extent} call). */
+  #offsets?: Float64Array;
   #byName = new Map<string, ZipEntryInfo>();
   #stats: { bytes: number };
 
-  private constructor(src: Source, label: string, stats: { bytes: number }) {
+  private constructor(src: ZipSource, label: string, stats: { bytes: number }) {
     this.#src = src;
     this.#label = label;
     this.#stats = stats;
@@ -629,6 +655,11 @@ export class ZipReader {
   static fromBytes(b: Uint8Array, label = "archive"): ZipReader {
     const stats = { bytes: 0 };
     return new ZipReader(new MemorySource(b), label, stats);
+  }
+
+  /** Reads an archive from any source (e.g. a decrypting one); same throws as openSync. */
+  static fromSource(src: ZipSource, label: string): ZipReader {
+    return new ZipReader(src, label, { bytes: 0 });
   }
 
   /** Total bytes read from the file so far (diagnostics: proves reads are random access). */
@@ -685,6 +716,7 @@ export class ZipReader {
     }
     const cd = this.#src.read(cdOffset, cdSize);
     if (cd.length !== cdSize) throw this.#invalid("short read of central directory");
+    this.#cdOffset = cdOffset;
     const v = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
     const out: ZipEntryInfo[] = [];
     let p = 0;
@@ -797,6 +829,27 @@ export class ZipReader {
     const view = into.subarray(at, at + e.compressedSize);
     if (this.#src.readInto(start, view) !== e.compressedSize) throw this.#corrupt(e, "short read");
     return view;
+  }
+
+  /**
+   * The byte range `[start, end)` an entry occupies: from its local header to the next entry's
+   * (or the central directory). It holds the local header, the stored bytes and any data
+   * descriptor; {@link entryData} finds the stored bytes in it. Lets a caller read the entry
+   * without this reader's help (for instance as ciphertext, decrypted elsewhere).
+   */
+  extent(e: ZipEntryInfo): { start: number; end: number } {
+    if (!this.#offsets) {
+      this.#offsets = Float64Array.from(this.#entries, (x) => x.offset).sort();
+    }
+    const o = this.#offsets;
+    let lo = 0, hi = o.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (o[mid] <= e.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const end = lo < o.length ? o[lo] : this.#cdOffset;
+    return { start: e.offset, end: Math.max(end, e.offset) };
   }
 
   #corrupt(e: ZipEntryInfo, why: string): IntegrityError {

@@ -20,6 +20,8 @@ function batch(): { items: DecodeItem[]; contents: Uint8Array[]; raw: Bytes } {
   const entry = (name: string, method: number, data: Uint8Array) => ({
     name,
     method,
+    flags: 0,
+    compressedSize: method === 0 ? data.length : deflated.length,
     uncompressedSize: data.length,
     crc32: crc32(data),
   });

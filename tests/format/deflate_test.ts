@@ -47,6 +47,14 @@ Deno.test("inflate: exact sizes round-trip, wrong sizes and damage are refused",
   assert.deepEqual(inflateExact(packed, text.length), text);
   const empty = new Uint8Array(deflateRawSync(new Uint8Array(0)));
   assert.equal(inflateExact(empty, 0).length, 0);
+  // Into a given buffer: the result is a view of it; a buffer too small is not used.
+  const room = new Uint8Array(text.length + 10);
+  const got = inflateExact(packed, text.length, room.subarray(5));
+  assert.equal(got.buffer, room.buffer);
+  assert.equal(got.byteOffset, 5);
+  assert.deepEqual(got, text);
+  assert.notEqual(inflateExact(packed, text.length, new Uint8Array(4)).buffer.byteLength, 4);
+  assert.throws(() => inflateExact(packed, text.length + 1, room), /expected/);
 });
 
 Deno.test("deflate stream: pieces form one stream that inflates to the whole input", () => {
