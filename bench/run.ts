@@ -483,7 +483,7 @@ async function runSet(
   restic: string | null,
 ): Promise<SetResult> {
   const runDir = `${workDir}/run/${ds.name}`;
-  rmrf(runDir);
+  deleteLater(runDir);
   Deno.mkdirSync(runDir, { recursive: true });
   /**
    * Restore outputs are moved here and deleted only after the last step. Deleting tens of
@@ -681,11 +681,31 @@ async function runSet(
     }
   }
 
-  rmrf(trash);
+  deleteLater(trash);
   if (!opts.keep) {
-    rmrf(runDir);
+    deleteLater(runDir);
   } else log(`  kept ${runDir}`);
   return res;
+}
+
+/**
+ * Folders to delete once every set has run. Deleting tens of thousands of files slows the file
+ * creation of the next minute or so (see `trash` in runSet): done between sets, it fell on the
+ * next set's restore, on whichever side ran first.
+ */
+const doomed: string[] = [];
+
+/** Moves `path` (if it exists) out of the way now and deletes it at the end of the run. */
+function deleteLater(path: string): void {
+  try {
+    Deno.statSync(path);
+  } catch {
+    return;
+  }
+  const aside = `${workDir}/doomed/${doomed.length}-${Date.now()}`;
+  Deno.mkdirSync(`${workDir}/doomed`, { recursive: true });
+  Deno.renameSync(path, aside);
+  doomed.push(aside);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -898,6 +918,8 @@ log(
   `\nEach side ran once per step, interleaved, no warm-up, page cache not dropped; absolute times` +
     ` drift with machine load, the ratios are what to compare. "!" after a wall time = restore mismatch.`,
 );
+for (const d of doomed) rmrf(d);
+rmrf(`${workDir}/doomed`);
 log(`total run time ${elapsedS().toFixed(0)} s`);
 
 const date = new Date().toISOString().replace(/[:.]/g, "-");
