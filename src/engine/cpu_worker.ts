@@ -207,13 +207,9 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
       // Seen by the main thread at once, before it handles the answer (work stealing).
       if (finished) Atomics.add(finished.counters, finished.index, 1);
       scope.postMessage({ id, result }, transferables(result));
-      // The jobs' input blocks die young: collect them after every decode, every 4th compress
+      // The jobs' input blocks die young: collect them after every 4th decode or compress job
       // (about 4 MiB of blocks) and every 8th seal job.
-      garbageWeight += job.op === "decode"
-        ? 8
-        : job.op === "compress" || job.op === "zip-add"
-        ? 2
-        : 1;
+      garbageWeight += job.op === "decode" || job.op === "compress" || job.op === "zip-add" ? 2 : 1;
       if (garbageWeight >= 8) {
         garbageWeight = 0;
         collectYoungGarbage();

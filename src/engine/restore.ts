@@ -527,6 +527,7 @@ async function restoreFileset(
       inOrder.delete(row.F);
       (equalBytes(h.hash.digest(), row.FullHash) ? hashOk : hashBad).add(row.F);
     };
+    let drained = 0;
     const drainOne = async () => {
       const { items, decoded, buffers: used } = await queue.shift()!;
       let k = 0;
@@ -551,7 +552,9 @@ async function restoreFileset(
       }
       // Every block of the batch is written (or stored): its buffers may be filled again.
       for (const b of used) buffers.give(b);
-      collectYoungGarbage();
+      // The batches' bytes live in pooled buffers; what dies here is small (rows, results), so a
+      // young collection every 8 batches suffices (every batch cost 0.3 s of a 5 s restore).
+      if (++drained % 8 === 0) collectYoungGarbage();
       collectWhenHeapGrows(HEAP_GROWTH);
     };
 
