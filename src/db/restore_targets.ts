@@ -132,6 +132,24 @@ export class RestoreTargets {
     ).iterate() as Iterable<PlanRow>;
   }
 
+  /**
+   * Names of the volumes holding the selected files and their metadata, in the order `plan()`
+   * visits volumes. Callable right after the selection: it may include volumes of files that
+   * later turn out to be in place already.
+   */
+  selectedVolumes(): string[] {
+    return (this.db.db.prepare(
+      `SELECT v.Name AS Name FROM Remotevolume v WHERE v.ID IN (
+         SELECT b.VolumeID FROM temp.RestoreTarget rt
+           JOIN BlocksetEntry be ON be.BlocksetID = rt.BlocksetID JOIN Block b ON b.ID = be.BlockID
+           WHERE rt.Kind = ${KIND_FILE}
+         UNION SELECT b.VolumeID FROM temp.RestoreTarget rt
+           JOIN BlocksetEntry be ON be.BlocksetID = rt.MetaBlocksetID
+           JOIN Block b ON b.ID = be.BlockID)
+       ORDER BY v.ID`,
+    ).all() as { Name: string }[]).map((r) => r.Name);
+  }
+
   /** The volumes of {@link plan}, in the order it visits them (call after `plan()`). */
   volumes(): PlanVolume[] {
     return this.db.db.prepare(

@@ -196,6 +196,73 @@ export async function verifyRemoteFile(
   }
 }
 
+/** Size and SHA-256 (base64) of a volume's file, computed by a {@link VolumeHasher}. */
+export interface HashedVolume {
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Hashes encrypted volumes of a local destination ahead of their use, one at a time in the CPU
+ * pool, so that the pass over each file runs while the pool would otherwise wait (a restore
+ * reading its file lists and preparing folders, say). Give it to {@link openVolume}, which takes
+ * a volume's result instead of hashing the file itself. One job at a time: other jobs sent to the
+ * pool meanwhile wait for at most one file.
+ */
+export class VolumeHasher {
+  #queue: string[] = [];
+  #started = new Map<string, Promise<HashedVolume>>();
+  #busy = false;
+  #closed = false;
+
+  constructor(private session: Session) {}
+
+  /** Queues the volumes not queued yet (only encrypted ones on a local destination). */
+  add(names: Iterable<string>): void {
+    for (const name of names) {
+      if (!/\.aes$/i.test(name) || this.#started.has(name) || this.#queue.includes(name)) continue;
+      if (this.session.backend.localPath?.(name) === undefined) continue;
+      this.#queue.push(name);
+    }
+    this.#pump();
+  }
+
+  /** The result for `name` if its hashing has started (it is then forgotten here), else undefined. */
+  take(name: string): Promise<HashedVolume> | undefined {
+    const p = this.#started.get(name);
+    this.#started.delete(name);
+    const i = this.#queue.indexOf(name);
+    if (i >= 0) this.#queue.splice(i, 1);
+    return p;
+  }
+
+  /** Stops queueing (jobs running finish on their own). */
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+  }
+
+  #pump(): void {
+    if (this.#busy || this.#closed) return;
+    const name = this.#queue.shift();
+    if (name === undefined) return;
+    this.#busy = true;
+    const p = this.session.pool.run({
+      op: "hash-file",
+      path: this.session.backend.localPath!(name)!,
+    })
+      .then((r) => {
+        if (r.op !== "hash-file") throw new Error("CPU pool: unexpected result");
+        return { size: r.size, sha256: r.sha256 };
+      });
+    p.catch(() => {}).finally(() => {
+      this.#busy = false;
+      this.#pump();
+    });
+    this.#started.set(name, p);
+  }
+}
+
 /** An opened remote volume; `close()` releases it (and any temp file). */
 export interface OpenedVolume {
   zip: ZipReader;
@@ -218,6 +285,7 @@ async function openEncryptedInPlace(
   passphrase: string,
   name: string,
   expected?: { size?: number; hash?: string },
+  ahead?: Promise<HashedVolume>,
 ): Promise<OpenedVolume> {
   const { path, downloaded } = await obtain(session, name);
   let file: AesRangeFile | undefined;
@@ -232,11 +300,14 @@ async function openEncryptedInPlace(
       throw decryptError(name, err);
     }
     const { dataStart: start, ctLen: length, key, mac } = file.layout;
-    const r = await session.pool.run({
-      op: "hash-file",
-      path,
-      mac: expected?.hash ? undefined : { key, start, length },
-    });
+    // A hash computed ahead serves when there is a recorded hash to compare it with.
+    const early = expected?.hash && !downloaded ? await ahead?.catch(() => undefined) : undefined;
+    const r = early && early.size === size ? { op: "hash-file" as const, ...early } : await session
+      .pool.run({
+        op: "hash-file",
+        path,
+        mac: expected?.hash ? undefined : { key, start, length },
+      });
     if (r.op !== "hash-file") throw new Error("CPU pool: unexpected result");
     if (!downloaded) await session.remoteLog.recordRead(name, path, r.sha256);
     if (expected?.hash && r.sha256 !== expected.hash) throw badHash(name);
@@ -279,12 +350,18 @@ export async function openVolume(
   settings: FormatSettings,
   name: string,
   expected?: { size?: number; hash?: string },
-  opts: { inPlace?: boolean } = {},
+  opts: { inPlace?: boolean; hasher?: VolumeHasher } = {},
 ): Promise<OpenedVolume> {
   const local = session.backend.localPath?.(name);
   const encrypted = /\.aes$/i.test(name);
   if (opts.inPlace && encrypted && settings.passphrase !== undefined) {
-    return openEncryptedInPlace(session, settings.passphrase, name, expected);
+    return openEncryptedInPlace(
+      session,
+      settings.passphrase,
+      name,
+      expected,
+      opts.hasher?.take(name),
+    );
   }
   let size = -1;
   if (local !== undefined) {

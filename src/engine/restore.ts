@@ -43,7 +43,7 @@ import { databasePathFor, type FormatSettings, formatSettings, Session } from ".
 import { type Decoded, type DecodeItem, runCpuJob } from "./cpu_worker.ts";
 import { sha256 } from "../core/sha256.ts";
 import { collectWhenHeapGrows, collectYoungGarbage } from "../core/memory.ts";
-import { hashFile, type OpenedVolume, openVolume } from "./remote_volumes.ts";
+import { hashFile, type OpenedVolume, openVolume, VolumeHasher } from "./remote_volumes.ts";
 import { assertNotRecreating } from "./preflight.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { blockCeil, blockFloor } from "../format/aes_ranges.ts";
@@ -179,6 +179,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
   const progress = req.progress ?? noProgress;
   const settings = formatSettings(opts);
   const session = await Session.open(req.url, opts, logger, "Restore");
+  const hasher = new VolumeHasher(session);
   let db = openExistingDatabase(req.url, opts);
   const usedLocal = db !== undefined;
   let volumesDownloaded = 0;
@@ -219,13 +220,23 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
       volumesDownloaded += 1 + rep.dindexRead + rep.dblocksRead;
       fileset = completedFilesets(db)[0];
     }
-    const result = await restoreFileset(session, db, settings, fileset, req, logger, progress);
+    const result = await restoreFileset(
+      session,
+      db,
+      settings,
+      fileset,
+      req,
+      logger,
+      progress,
+      hasher,
+    );
     result.version = { index: versionIndex, time: new Date(fileset.Timestamp) };
     result.volumesDownloaded += volumesDownloaded;
     result.usedLocalDatabase = usedLocal;
     result.durationMs = Date.now() - started;
     return result;
   } finally {
+    hasher.close();
     db?.close();
     await session.close();
   }
@@ -243,6 +254,7 @@ async function restoreFileset(
   req: RestoreRequest,
   logger: Logger,
   progress: ProgressSink,
+  hasher: VolumeHasher,
 ): Promise<RestoreResult> {
   const opts = req.options;
   const overwrite = opts.bool("overwrite");
@@ -302,6 +314,8 @@ async function restoreFileset(
     result.exitCode = ExitCode.Warnings;
     return result;
   }
+  // The selected files' volumes are hashed (checked) while their folders are prepared.
+  hasher.add(state.selectedVolumes());
   const root = restorePath ? resolve(restorePath) : sep;
   const strip = restorePath && !opts.bool("dont-compress-restore-paths") ? common!.length : 0;
   Deno.mkdirSync(root, { recursive: true });
@@ -403,7 +417,7 @@ async function restoreFileset(
       const p = openVolume(session, settings, v.Name, {
         size: v.VSize !== null && v.VSize >= 0 ? v.VSize : undefined,
         hash: v.VHash ?? undefined,
-      }, { inPlace: true });
+      }, { inPlace: true, hasher });
       p.catch(() => {}); // handled when awaited
       prefetched.set(v.V, p);
     };
@@ -588,7 +602,7 @@ async function restoreFileset(
               const fetching = ahead ?? openVolume(session, settings, row.Name, {
                 size: row.VSize !== null && row.VSize >= 0 ? row.VSize : undefined,
                 hash: row.VHash ?? undefined,
-              }, { inPlace: true });
+              }, { inPlace: true, hasher });
               fetchAhead(nextIndex.get(row.V) ?? volumeOrder.length);
               opened = await fetching;
               zip = opened.zip;

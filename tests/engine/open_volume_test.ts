@@ -9,7 +9,7 @@ import { runMain } from "../helpers/cli.ts";
 import { prng, put, tempDir } from "../helpers/tree.ts";
 import { OptionValues } from "../../src/core/option_values.ts";
 import { formatSettings, Session } from "../../src/engine/session.ts";
-import { openVolume } from "../../src/engine/remote_volumes.ts";
+import { openVolume, VolumeHasher } from "../../src/engine/remote_volumes.ts";
 import { hashAesFile } from "../../src/format/aes_ranges.ts";
 import { IntegrityError, UserError } from "../../src/core/errors.ts";
 
@@ -52,6 +52,19 @@ Deno.test("encrypted volumes opened in place read like decrypted copies; damage 
           await inPlace.close();
         }
       }
+      // Hashed ahead: the result is used (and checked) when the volume is opened.
+      const hasher = new VolumeHasher(session);
+      hasher.add([dblock, dblock, "not-encrypted.zip"]);
+      const early = hasher.take(dblock);
+      assert.ok(early, "hashing started");
+      assert.equal((await early).sha256, hash);
+      assert.equal(hasher.take(dblock), undefined, "taken once");
+      hasher.add([dblock]);
+      const ahead = await openVolume(session, settings, dblock, { hash }, {
+        inPlace: true,
+        hasher,
+      });
+      await ahead.close();
       // One flipped ciphertext byte: the hash, or without one the HMAC, refuses the file.
       const bytes = Deno.readFileSync(path);
       bytes[bytes.length >> 1] ^= 1;
@@ -60,6 +73,12 @@ Deno.test("encrypted volumes opened in place read like decrypted copies; damage 
         () => openVolume(session, settings, dblock, { hash }, { inPlace: true }),
         (e) => e instanceof IntegrityError && e.message.includes(dblock) && /hash/.test(e.message),
       );
+      hasher.add([dblock]);
+      await assert.rejects(
+        () => openVolume(session, settings, dblock, { hash }, { inPlace: true, hasher }),
+        (e) => e instanceof IntegrityError && /hash/.test(e.message),
+      );
+      hasher.close();
       await assert.rejects(
         () => openVolume(session, settings, dblock, {}, { inPlace: true }),
         (e) => e instanceof IntegrityError && e.message.includes(dblock) && /HMAC/.test(e.message),
