@@ -1,8 +1,9 @@
 /**
- * Worker side of the CPU pool: compression of block batches for backups and decoding (inflate,
- * CRC and SHA-256) of stored entries for restores, so both cores work while the main thread
- * reads, writes and talks to SQLite; and the sealing (AES, hashing, writing) of dblock volumes
- * while they are written (see seal_stream.ts).
+ * Worker side of the CPU pool: compression of block batches for backups and decoding (AES-CBC
+ * ranges, inflate, CRC and SHA-256) of stored entries for restores, so both cores work while the
+ * main thread reads, writes and talks to SQLite; the hashing of whole volume files before they
+ * are trusted; and the sealing (AES, hashing, writing) of dblock volumes while they are written
+ * (see seal_stream.ts).
  */
 /// <reference lib="deno.worker" />
 import {

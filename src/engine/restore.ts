@@ -406,7 +406,9 @@ async function restoreFileset(
   const readBack = new IdSet();
   try {
     // File blocks and metadata blocks in one pass, volume by volume: each dblock is read once,
-    // and the next one is fetched while the current one is written out.
+    // and the next one is fetched while the current one is written out. Encrypted volumes are
+    // read in place: only the ciphertext of the needed entries is read, and the worker decrypts
+    // it (see aes_ranges.ts); nothing decrypted is written to disk.
     const plan = state.plan();
     const volumeOrder = state.volumes();
     const nextIndex = new Map(volumeOrder.map((v, i) => [v.V, i + 1]));
