@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { crc32, decodeEntry, prepareEntry, ZipReader, ZipWriter } from "../../src/format/zip.ts";
+import {
+  crc32,
+  decodeEntry,
+  entryData,
+  prepareEntry,
+  type ZipEntryInfo,
+  ZipReader,
+  ZipWriter,
+} from "../../src/format/zip.ts";
 import { IntegrityError } from "../../src/core/errors.ts";
 import { type Bytes, concatBytes, utf8 } from "../../src/core/bytes.ts";
 
@@ -69,6 +77,16 @@ async function pythonTest(path: string, expectedCount: number): Promise<void> {
 }
 
 /** Writes the mixed sample archive and returns the entries put in it. */
+/**
+ * An entry's content from the raw bytes of its extent, as a restore reads entries of encrypted
+ * volumes (the extent's ciphertext is decrypted elsewhere and the stored bytes found in it).
+ */
+function viaExtent(path: string, z: ZipReader, e: ZipEntryInfo): Bytes {
+  const { start, end } = z.extent(e);
+  const bytes = Deno.readFileSync(path).subarray(start, end);
+  return decodeEntry(e, entryData(e, bytes, path), path);
+}
+
 function writeSample(path: string): Map<string, Bytes> {
   const entries = new Map<string, Bytes>([
     ["manifest", utf8('\ufeff{"Version":2,"Created":"20250101T000000Z"}')],
@@ -105,7 +123,18 @@ Deno.test("zip: round trip of mixed stored and deflated entries", async () => {
         assert.equal(info.crc32, crc32(want));
         assert.deepEqual(r.read(info.name), want);
         assert.deepEqual(r.read(info), want);
+        assert.deepEqual(viaExtent(path, r, info), want, `${info.name} via its extent`);
       }
+      // A local header that is not one is refused, naming the entry.
+      const first = infos[0];
+      const { start, end } = r.extent(first);
+      const raw = Deno.readFileSync(path).slice(start, end);
+      raw[0] ^= 0xff;
+      assert.throws(() => entryData(first, raw, "a.zip"), /a\.zip: entry .* bad local header/);
+      assert.throws(
+        () => entryData(first, Deno.readFileSync(path).subarray(start, start + 31), "a.zip"),
+        /past the end|bad local header/,
+      );
       const m = (n: string) => r.entry(n)!.method;
       assert.equal(m("text-deflated"), 8);
       assert.equal(m("random-stored"), 0);
@@ -230,6 +259,7 @@ Deno.test("zip: reads archives written by python zipfile, with and without data 
       for (const e of z.entries()) {
         assert.equal((e.flags & 0x8) !== 0, descriptor, `${file} ${e.name} data descriptor flag`);
         assert.deepEqual(z.read(e.name), expect.get(e.name), `${file} ${e.name}`);
+        assert.deepEqual(viaExtent(`${dir}/${file}`, z, e), expect.get(e.name), `${file} extent`);
       }
       assert.equal(z.entry("stored")!.method, 0);
       assert.equal(z.entry("manifest")!.method, 8);
@@ -259,6 +289,7 @@ Deno.test("zip: reads archives written by Info-ZIP zip", async () => {
       const e = z.entry("-")!;
       assert.ok(e.flags & 0x8, "data descriptor flag");
       assert.deepEqual(z.read(e), a);
+      assert.deepEqual(viaExtent(`${dir}/stream.zip`, z, e), a);
     }
   });
 });
