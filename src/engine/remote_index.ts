@@ -37,7 +37,7 @@ import { addFileset, addFilesetEntry, fileId, prefixId, splitPath } from "../db/
 import { addVolume, linkIndex, volumeByName } from "../db/volumes.ts";
 import type { RemoteEntry } from "../backends/backend.ts";
 import type { FormatSettings, Session } from "./session.ts";
-import { fetchVolume } from "./remote_volumes.ts";
+import { fetchVolume, type OpenedVolume, openVolume } from "./remote_volumes.ts";
 
 /** A remote volume found in the listing. */
 export interface RemoteVolume {
@@ -185,10 +185,12 @@ export async function importFromRemote(
       tick("Reading index files", v.name);
       continue;
     }
-    let path: string;
+    // Index files are small: decrypted in memory by this thread, which leaves the CPU pool free
+    // (a restore checks its data volumes there meanwhile).
+    let vol: OpenedVolume;
     try {
       report.bytesDownloaded += v.size;
-      path = await fetchVolume(session, settings, v.name, { size: v.size });
+      vol = await openVolume(session, settings, v.name, { size: v.size });
     } catch (err) {
       if (err instanceof UserError && err.code === "WrongPassphrase") throw err;
       session.logger.warn(
@@ -197,53 +199,55 @@ export async function importFromRemote(
       );
       continue;
     }
-    let z: ZipReader;
+    const z = vol.zip;
     try {
-      z = ZipReader.fromBytes(await Deno.readFile(path));
       verifyManifest(readManifest(z, v.name), {
         blocksize: settings.blocksize,
         blockHash: "SHA256",
         fileHash: "SHA256",
       }, v.name);
     } catch (err) {
+      await vol.close();
       session.logger.warn(`The index file ${v.name} is damaged (${(err as Error).message})`);
       continue;
-    } finally {
-      await Deno.remove(path).catch(() => {});
     }
-    const indexId = addVolume(db, v.name, VolumeType.Index, VolumeState.Uploaded, op);
-    setVolumeSize(db, indexId, v.size);
-    for (const e of z.entries()) {
-      if (e.name.startsWith(VOL_PREFIX)) {
-        const dblockName = e.name.slice(VOL_PREFIX.length);
-        const vi = decodeVolumeIndex(z.read(e), `${v.name}/${e.name}`);
-        let actualName = dblockName;
-        if (!dblockByName.has(actualName)) {
-          // Same guid with other suffixes, as Duplicati tries.
-          const guid = parseVolumeName(dblockName)?.guid;
-          const alt = remote.dblocks.find((d) => guid && d.parsed.guid === guid);
-          if (alt) actualName = alt.name;
-          else {
-            session.logger.warn(
-              `The index ${v.name} describes ${dblockName}, which is not on the remote`,
-            );
+    try {
+      const indexId = addVolume(db, v.name, VolumeType.Index, VolumeState.Uploaded, op);
+      setVolumeSize(db, indexId, v.size);
+      for (const e of z.entries()) {
+        if (e.name.startsWith(VOL_PREFIX)) {
+          const dblockName = e.name.slice(VOL_PREFIX.length);
+          const vi = decodeVolumeIndex(z.read(e), `${v.name}/${e.name}`);
+          let actualName = dblockName;
+          if (!dblockByName.has(actualName)) {
+            // Same guid with other suffixes, as Duplicati tries.
+            const guid = parseVolumeName(dblockName)?.guid;
+            const alt = remote.dblocks.find((d) => guid && d.parsed.guid === guid);
+            if (alt) actualName = alt.name;
+            else {
+              session.logger.warn(
+                `The index ${v.name} describes ${dblockName}, which is not on the remote`,
+              );
+              continue;
+            }
+          }
+          covered.add(actualName);
+          const volId = ensureBlockVolume(db, actualName, op, vi.volumeSize, vi.volumeHash);
+          linkIndex(db, indexId, volId);
+          for (const b of vi.blocks) placeBlock(db, fromBase64(b.hash), b.size, volId);
+        } else if (e.name.startsWith(LIST_PREFIX)) {
+          const hashB64 = hashFromEntryName(e.name.slice(LIST_PREFIX.length));
+          const data = z.read(e);
+          const h = createHash("sha256").update(data).digest("base64");
+          if (h !== hashB64 || data.length % settings.hashSize !== 0) {
+            session.logger.warn(`The blocklist ${e.name} in ${v.name} is damaged; it is ignored`);
             continue;
           }
+          expandBlocklist(db, settings.blocksize, settings.hashSize, fromBase64(hashB64), data);
         }
-        covered.add(actualName);
-        const volId = ensureBlockVolume(db, actualName, op, vi.volumeSize, vi.volumeHash);
-        linkIndex(db, indexId, volId);
-        for (const b of vi.blocks) placeBlock(db, fromBase64(b.hash), b.size, volId);
-      } else if (e.name.startsWith(LIST_PREFIX)) {
-        const hashB64 = hashFromEntryName(e.name.slice(LIST_PREFIX.length));
-        const data = z.read(e);
-        const h = createHash("sha256").update(data).digest("base64");
-        if (h !== hashB64 || data.length % settings.hashSize !== 0) {
-          session.logger.warn(`The blocklist ${e.name} in ${v.name} is damaged; it is ignored`);
-          continue;
-        }
-        expandBlocklist(db, settings.blocksize, settings.hashSize, fromBase64(hashB64), data);
       }
+    } finally {
+      await vol.close();
     }
     db.checkpoint();
     report.dindexRead++;

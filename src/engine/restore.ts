@@ -208,6 +208,11 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
         filesDone: 0,
         bytesDone: 0,
       });
+      // Restoring everything needs every data volume: they are checked in the CPU pool while
+      // the file list and the index files are read (which this thread does).
+      if (req.patterns.length === 0 && req.filters.rules.length === 0) {
+        hasher.add(remote.dblocks.map((d) => d.name));
+      }
       db = LocalDatabase.open(session.tempFile(".sqlite"));
       const rep = await importFromRemote(
         session,
