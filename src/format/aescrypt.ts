@@ -613,17 +613,12 @@ export async function decryptFile(
   let created = false;
   try {
     const total = (await input.stat()).size;
-    const head = new Uint8Array(Math.min(total, Math.max(chunk, 65536)));
-    const headLen = await readFull(input, head);
-    const h = parseHeader(head.subarray(0, headLen), inPath, headLen === total);
-    const { ctLen, trailer } = bodyLayout(h, total, inPath);
-    const tail = new Uint8Array(trailer);
-    await input.seek(h.dataStart + ctLen, Deno.SeekMode.Start);
-    if (await readFull(input, tail) !== trailer) {
-      throw new AesCryptError("truncated", `The file ${inPath} is truncated`);
-    }
-    const m = h.version === 2 ? modulo(tail[0], ctLen, inPath) : 0;
-    const { iv2, key2 } = unlock(h, password, inPath);
+    const { h, ctLen, trailer, head, tail, m, iv2, key2 } = readPrelude(
+      input,
+      total,
+      password,
+      inPath,
+    );
     const dec = await ChainedDecryptor.create(key2, iv2);
     const mac = createHmac("sha256", key2);
     // With hashInput, the SHA-256 of the encrypted file is computed on the way, in file order.
@@ -704,6 +699,27 @@ export async function decryptFile(
 }
 
 /**
+ * Reads and checks what surrounds the ciphertext of the AESCrypt file `file` (`total` bytes):
+ * the header (in `head`, the first up to 64 KiB of the file), the trailer (`tail`: v2 length
+ * byte `m`, then the HMAC), and unlocks the keys. Throws AesCryptError naming `name`.
+ */
+function readPrelude(file: Deno.FsFile, total: number, password: string, name: string) {
+  const head = new Uint8Array(Math.min(total, 65536));
+  file.seekSync(0, Deno.SeekMode.Start);
+  const headLen = readFullSync(file, head);
+  const h = parseHeader(head.subarray(0, headLen), name, headLen === total);
+  const { ctLen, trailer } = bodyLayout(h, total, name);
+  const tail = new Uint8Array(trailer);
+  file.seekSync(h.dataStart + ctLen, Deno.SeekMode.Start);
+  if (readFullSync(file, tail) !== trailer) {
+    throw new AesCryptError("truncated", `The file ${name} is truncated`);
+  }
+  const m = h.version === 2 ? modulo(tail[0], ctLen, name) : 0;
+  const { iv2, key2 } = unlock(h, password, name);
+  return { h, ctLen, trailer, head, tail, m, iv2, key2 };
+}
+
+/**
  * Where an AESCrypt file's ciphertext lies, its keys and its stored HMAC: what random access to
  * the plaintext needs (see aes_ranges.ts). `plainSize` is known for v2 (length byte); for v3 it
  * depends on the padding in the last block, which only decryption reveals (undefined here).
@@ -732,22 +748,8 @@ export function readAesLayout(
   password: string,
   name: string,
 ): AesLayout {
-  const head = new Uint8Array(Math.min(total, 65536));
-  file.seekSync(0, Deno.SeekMode.Start);
-  const headLen = readFullSync(file, head);
-  const h = parseHeader(head.subarray(0, headLen), name, headLen === total);
-  const { ctLen, trailer } = bodyLayout(h, total, name);
-  const tail = new Uint8Array(trailer);
-  file.seekSync(h.dataStart + ctLen, Deno.SeekMode.Start);
-  if (readFullSync(file, tail) !== trailer) {
-    throw new AesCryptError("truncated", `The file ${name} is truncated`);
-  }
-  const { iv2, key2 } = unlock(h, password, name);
-  let plainSize: number | undefined;
-  if (h.version === 2) {
-    const m = modulo(tail[0], ctLen, name);
-    plainSize = ctLen - (m === 0 ? 0 : 16 - m);
-  }
+  const { h, ctLen, trailer, tail, m, iv2, key2 } = readPrelude(file, total, password, name);
+  const plainSize = h.version === 2 ? ctLen - (m === 0 ? 0 : 16 - m) : undefined;
   return {
     version: h.version,
     dataStart: h.dataStart,
