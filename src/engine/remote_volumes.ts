@@ -211,6 +211,7 @@ export interface HashedVolume {
  */
 export class VolumeHasher {
   #queue: string[] = [];
+  #queued = new Set<string>();
   #started = new Map<string, Promise<HashedVolume>>();
   #busy = false;
   #closed = false;
@@ -220,9 +221,10 @@ export class VolumeHasher {
   /** Queues the volumes not queued yet (only encrypted ones on a local destination). */
   add(names: Iterable<string>): void {
     for (const name of names) {
-      if (!/\.aes$/i.test(name) || this.#started.has(name) || this.#queue.includes(name)) continue;
+      if (!/\.aes$/i.test(name) || this.#started.has(name) || this.#queued.has(name)) continue;
       if (this.session.backend.localPath?.(name) === undefined) continue;
       this.#queue.push(name);
+      this.#queued.add(name);
     }
     this.#pump();
   }
@@ -231,8 +233,7 @@ export class VolumeHasher {
   take(name: string): Promise<HashedVolume> | undefined {
     const p = this.#started.get(name);
     this.#started.delete(name);
-    const i = this.#queue.indexOf(name);
-    if (i >= 0) this.#queue.splice(i, 1);
+    if (this.#queued.delete(name)) this.#queue.splice(this.#queue.indexOf(name), 1);
     return p;
   }
 
@@ -240,12 +241,14 @@ export class VolumeHasher {
   close(): void {
     this.#closed = true;
     this.#queue = [];
+    this.#queued.clear();
   }
 
   #pump(): void {
     if (this.#busy || this.#closed) return;
     const name = this.#queue.shift();
     if (name === undefined) return;
+    this.#queued.delete(name);
     this.#busy = true;
     const p = this.session.pool.run({
       op: "hash-file",

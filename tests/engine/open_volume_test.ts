@@ -59,6 +59,7 @@ Deno.test("encrypted volumes opened in place read like decrypted copies; damage 
       assert.ok(early, "hashing started");
       assert.equal((await early).sha256, hash);
       assert.equal(hasher.take(dblock), undefined, "taken once");
+      assert.equal(hasher.take("not-encrypted.zip"), undefined, "only encrypted volumes");
       hasher.add([dblock]);
       const ahead = await openVolume(session, settings, dblock, { hash }, {
         inPlace: true,
