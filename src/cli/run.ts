@@ -5,6 +5,7 @@
 import { parseCommandLine } from "./args.ts";
 import { findCommand as findCommandInfo, helpText } from "./help.ts";
 import { ProgressBar } from "./progress_bar.ts";
+import { noProgress } from "../core/progress.ts";
 import { CtrlC } from "./interrupt.ts";
 import { promptSecret } from "./prompt.ts";
 import type { CommandContext, CommandHandler } from "./context.ts";
@@ -245,7 +246,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       options,
       filters: FilterList.fromArgs(parsed.filters),
       logger,
-      progress: (p) => bar?.update(p),
+      // Without a bar nothing shows progress: say so, and the operations skip work done for it.
+      progress: bar ? (p) => bar.update(p) : noProgress,
       out: (line = "") => {
         bar?.clear();
         io.out(line);

@@ -24,5 +24,8 @@ export interface ProgressEvent {
 /** Receives progress updates; must be cheap (called often). */
 export type ProgressSink = (e: ProgressEvent) => void;
 
-/** A sink that drops everything. */
+/**
+ * A sink that drops everything. Operations given it skip work done only for the display (a
+ * backup does not count the source files for the totals).
+ */
 export const noProgress: ProgressSink = () => {};

@@ -260,10 +260,13 @@ async function runBackup(
   });
 
   // Totals for the progress display, counted a slice at a time between the files (see
-  // SourceCounter); a slice is far ahead of the backup, so the count ends early in the run.
-  const counter = new SourceCounter(sources, walkOpts);
+  // SourceCounter); a slice is far ahead of the backup, so the count ends early in the run. The
+  // count walks the sources a second time: skipped when nobody watches the progress.
+  const counter = sink === noProgress ? undefined : new SourceCounter(sources, walkOpts);
   const totals = (): Partial<ProgressEvent> =>
-    counter.counting
+    !counter
+      ? {}
+      : counter.counting
       ? { filesTotal: counter.files, bytesTotal: counter.bytes, stillCounting: true }
       : counter.done
       ? { filesTotal: counter.files, bytesTotal: counter.bytes, stillCounting: false }
@@ -296,7 +299,7 @@ async function runBackup(
       if (req.signal?.aborted) throw req.signal.reason;
       logger.warn(`Failed to process ${entry.path}: ${(err as Error).message}`);
     }
-    const counted = counter.counting && counter.advance(COUNT_SLICE);
+    const counted = counter?.counting && counter.advance(COUNT_SLICE);
     const now = Date.now();
     if (counted || now - lastProgress > 100) {
       lastProgress = now;
@@ -313,7 +316,7 @@ async function runBackup(
     // Native hasher and file objects are freed only by full collections; keep them few.
     if (++entries % 20_000 === 0) collectAllGarbage();
   }
-  counter.stop();
+  counter?.stop();
   // The walk's caches are not needed any more: free them before the file list is written.
   ctx.release();
   collectAllGarbage();
