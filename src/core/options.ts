@@ -174,18 +174,20 @@ export const OPTIONS: readonly OptionDef[] = [
     name: "zip-compression-level",
     aliases: ["compression-level"],
     type: "integer",
-    default: "3",
+    default: "2",
     min: "0",
     max: "9",
     category: "compression",
-    summary: "Deflate level for zip volumes, 0 (store, fastest) to 9 (smallest). Default 3.",
+    summary: "Deflate level for zip volumes, 0 (store, fastest) to 9 (smallest). Default 2.",
     description:
-      "Duplicati defaults to 9. This edition defaults to 3 because on typical backup data levels " +
-      "3 to 9 give almost the same size (measured: under 1% apart on a mixed 1 GiB set) while " +
-      "level 3 compresses several times faster than 9, so backups finish sooner. Files that are " +
+      "Duplicati defaults to 9. This edition defaults to 2 because on typical backup data levels " +
+      "2 to 9 give almost the same size (measured on a mixed 1 GiB set: level 2 is 0.6% larger " +
+      "than 3, which is under 1% from 9) while level 2 compresses several times faster than 9 " +
+      "and ~10% faster than 3, so backups finish sooner. Level 1 uses a quicker method that " +
+      "leaves text noticeably larger (about a third on small text files). Files that are " +
       "already compressed (zip, jpg, mp4, ...), and blocks that a quick sample shows to be " +
-      "incompressible, are stored without a deflate attempt at any level. Use 9 to squeeze out the last bytes, 1 when the CPU is " +
-      "the bottleneck, 0 to turn compression off.",
+      "incompressible, are stored without a deflate attempt at any level. Use 9 to squeeze out " +
+      "the last bytes, 1 when the CPU is the bottleneck, 0 to turn compression off.",
   },
   {
     name: "zip-compression-method",

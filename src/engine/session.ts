@@ -64,7 +64,7 @@ export function formatSettings(opts: OptionValues): FormatSettings {
   if (passphrase !== undefined && encModule !== "aes") {
     throw new ArgumentError(`--encryption-module=${encModule} is not supported; use aes`);
   }
-  const level = opts.int("zip-compression-level", 3)!;
+  const level = opts.int("zip-compression-level", 2)!;
   if (level < 0 || level > 9) {
     throw new ArgumentError("Invalid value for --zip-compression-level: use 0 to 9");
   }

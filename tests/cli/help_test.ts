@@ -37,7 +37,7 @@ Deno.test("help: every option's help shows its default", () => {
     }
   }
   const z = helpText("zip-compression-level");
-  assert.match(z, /Default: 3/);
+  assert.match(z, /Default: 2/);
   assert.match(z, /Minimum: 0/);
   assert.match(z, /Maximum: 9/);
   assert.match(helpText("symlink-policy"), /Allowed values: Store, Follow, Ignore/);

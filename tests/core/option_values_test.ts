@@ -33,7 +33,7 @@ Deno.test("OptionValues: defaults from the registry", () => {
   assert.equal(o.has("blocksize"), false);
   assert.equal(o.size("blocksize"), 1024 * 1024);
   assert.equal(o.size("dblock-size"), 50 * 1024 * 1024);
-  assert.equal(o.int("zip-compression-level"), 3);
+  assert.equal(o.int("zip-compression-level"), 2);
   assert.equal(o.str("prefix"), "duplicati");
   assert.equal(o.enumValue("encryption-module"), "aes");
   assert.equal(o.timespan("retry-delay"), 10_000);

@@ -28,7 +28,7 @@ Deno.test("options: key defaults", () => {
   assert.equal(d("blocksize"), "1mb");
   assert.equal(d("dblock-size"), "50mb");
   assert.equal(findOption("remote-volume-size")?.name, "dblock-size");
-  assert.equal(d("zip-compression-level"), "3");
+  assert.equal(d("zip-compression-level"), "2");
   assert.match(findOption("zip-compression-level")!.description!, /faster/);
   assert.equal(d("encryption-module"), "aes");
   assert.equal(d("compression-module"), "zip");
