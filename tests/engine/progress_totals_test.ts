@@ -1,6 +1,7 @@
 /**
  * Backup progress totals: the source files and bytes are counted alongside the backup, with the
- * backup's own filters, and reported through the progress sink before the backup finishes.
+ * backup's own filters, and reported through the progress sink before the backup finishes; without
+ * a sink nothing is counted.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -50,6 +51,47 @@ Deno.test("a backup reports the counted file and byte totals before it finishes"
     assert.equal(last.bytesTotal, bytes);
     assert.equal(last.stillCounting, false);
   } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("without a progress sink the sources are walked once, not counted a second time", async () => {
+  const [dir, cleanup] = await tempDir("dup-progress-none-");
+  const lstat = Deno.lstatSync;
+  try {
+    const src = join(dir, "src");
+    for (let i = 0; i < 200; i++) put(src, `d${i % 8}/f${i}.txt`, `file ${i}`);
+    const stats = new Map<string, number>();
+    Deno.lstatSync = (p: string | URL) => {
+      const key = String(p);
+      if (key.startsWith(src)) stats.set(key, (stats.get(key) ?? 0) + 1);
+      return lstat(p);
+    };
+    const run = async (name: string, progress?: (e: ProgressEvent) => void) => {
+      stats.clear();
+      const opts = new OptionValues({
+        "no-encryption": "true",
+        dbpath: join(dir, `${name}.sqlite`),
+      });
+      const r = await backup({
+        url: join(dir, name),
+        sources: [src],
+        options: opts,
+        filters: new FilterList([]),
+        ...(progress ? { progress } : {}),
+      });
+      assert.equal(r.examinedFiles, 200);
+      return stats.get(join(src, "d3", "f11.txt")) ?? 0;
+    };
+    const watched = await run("watched", () => {});
+    const unwatched = await run("unwatched");
+    assert.equal(
+      unwatched + 1,
+      watched,
+      `lstat per file: ${unwatched} unwatched, ${watched} watched`,
+    );
+  } finally {
+    Deno.lstatSync = lstat;
     await cleanup();
   }
 });
