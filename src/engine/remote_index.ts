@@ -20,7 +20,7 @@ import {
 import { type ParsedVolumeName, parseVolumeName } from "../format/volume_names.ts";
 import { hashesPerBlocklist } from "../format/blocks.ts";
 import type { LocalDatabase } from "../db/local_database.ts";
-import { blocksetFor, insertBlockIfNew, metadatasetFor } from "../db/blocks.ts";
+import { type BlocksetSpec, FilesetImporter } from "../db/fileset_import.ts";
 import {
   blockVolumesOfIndexName,
   expandBlocklist,
@@ -33,7 +33,7 @@ import {
   volumesHoldingMissingBlocklists,
 } from "../db/remote_import.ts";
 import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from "../db/schema.ts";
-import { addFileset, addFilesetEntry, fileId, prefixId, splitPath } from "../db/filesets.ts";
+import { addFileset, splitPath } from "../db/filesets.ts";
 import { addVolume, linkIndex, volumeByName } from "../db/volumes.ts";
 import type { RemoteEntry } from "../backends/backend.ts";
 import type { FormatSettings, Session } from "./session.ts";
@@ -137,6 +137,8 @@ export async function importFromRemote(
       bytesDone: 0,
       current,
     });
+  // One importer for all dlists: the versions share most of their rows.
+  const importer = new FilesetImporter(db);
   // Oldest first, so the first manifest sets the format, as Duplicati does.
   for (const v of [...dlists].reverse()) {
     if (volumeByName(db, v.name)) {
@@ -162,7 +164,7 @@ export async function importFromRemote(
     if (!z.has("filelist.json")) {
       throw new IntegrityError(`The remote file ${v.name} has no filelist.json`);
     }
-    importDlist(db, op, v, isFull, z.read("filelist.json"));
+    importDlist(db, importer, op, v, isFull, z.read("filelist.json"));
     if (!storedBlocksize) db.setConfig("blocksize", String(settings.blocksize));
     db.checkpoint();
     report.filesets++;
@@ -334,22 +336,25 @@ function ensureBlockVolume(
   return id;
 }
 
-/** Registers a blockset described by a dlist entry; returns its ID. */
-function registerBlockset(
-  db: LocalDatabase,
+/** A blockset as a dlist entry describes it: one block, or blocklists (none when empty). */
+function blocksetSpec(
   fullHash: string,
   length: number,
-  single: { hash: string; size: number } | undefined,
+  blockHash: string | undefined,
+  blockSize: number | undefined,
   blocklists: string[] | undefined,
-): number {
-  const ids = length > 0 && single && !blocklists?.length
-    ? [insertBlockIfNew(db, fromBase64(single.hash), single.size, -1).id]
-    : [];
-  return blocksetFor(db, fromBase64(fullHash), length, ids, (blocklists ?? []).map(fromBase64));
+): BlocksetSpec {
+  return {
+    fullHash,
+    length,
+    block: length > 0 ? { hash: blockHash ?? fullHash, size: blockSize ?? length } : undefined,
+    blocklists,
+  };
 }
 
 function importDlist(
   db: LocalDatabase,
+  importer: FilesetImporter,
   op: number,
   v: RemoteVolume,
   isFull: boolean,
@@ -360,44 +365,32 @@ function importDlist(
   const volId = addVolume(db, v.name, VolumeType.Files, VolumeState.Uploaded, op);
   setVolumeSize(db, volId, v.size);
   const fsId = addFileset(db, op, volId, v.parsed.time!.getTime(), isFull);
-  const prefixes = new Map<string, number>();
   for (const e of parseFilelist(filelist)) {
     if (!e.metahash || e.metasize === undefined) {
       // Very old dlists may lack metadata; give them an empty metadata set.
       e.metahash = "qiXpeARtaA74dA2Dfm3lvB4qLcYInb2hASVEtTjVP2U="; // sha256(BOM + "{}")
       e.metasize = 5;
     }
-    const metaBs = registerBlockset(
-      db,
+    const meta = blocksetSpec(
       e.metahash,
       e.metasize,
-      e.metasize > 0 ? { hash: e.metablockhash ?? e.metahash, size: e.metasize } : undefined,
+      e.metablockhash,
+      undefined,
       e.metablocklists,
     );
-    const metaId = metadatasetFor(db, metaBs);
-    let bs: number;
-    let lastMod = 0;
-    if (e.type === "Folder") bs = FOLDER_BLOCKSET_ID;
-    else if (e.type === "Symlink") bs = SYMLINK_BLOCKSET_ID;
+    let content: BlocksetSpec | number | null;
+    let lastModified = 0;
+    if (e.type === "Folder") content = FOLDER_BLOCKSET_ID;
+    else if (e.type === "Symlink") content = SYMLINK_BLOCKSET_ID;
+    else if (e.hash === undefined || e.size === undefined) content = null;
     else {
-      if (e.hash === undefined || e.size === undefined) continue;
-      bs = registerBlockset(
-        db,
-        e.hash,
-        e.size,
-        e.size > 0 ? { hash: e.blockhash ?? e.hash, size: e.blocksize ?? e.size } : undefined,
-        e.blocklists,
-      );
-      lastMod = e.time ? parseEntryTime(e.time) : 0;
+      content = blocksetSpec(e.hash, e.size, e.blockhash, e.blocksize, e.blocklists);
+      lastModified = e.time ? parseEntryTime(e.time) : 0;
     }
     const [folder, name] = splitPath(e.path);
-    let pid = prefixes.get(folder);
-    if (pid === undefined) {
-      pid = prefixId(db, folder);
-      prefixes.set(folder, pid);
-    }
-    addFilesetEntry(db, fsId, fileId(db, pid, name, bs, metaId), lastMod);
+    importer.add(fsId, { folder, name, meta, content, lastModified });
   }
+  importer.flush();
 }
 
 function parseEntryTime(s: string): number {
