@@ -3,8 +3,10 @@
  * where blocks live, which blocklists are still unknown, and expanding a blocklist into the
  * block entries of every blockset that uses it.
  */
+import { Buffer } from "node:buffer";
+import type { SQLInputValue } from "node:sqlite";
 import type { LocalDatabase } from "./local_database.ts";
-import { insertBlockIfNew } from "./blocks.ts";
+import { runRows } from "./batch.ts";
 
 /** Records that block (hash, size) is stored in volume `volumeId`. */
 export function placeBlock(
@@ -13,15 +15,28 @@ export function placeBlock(
   size: number,
   volumeId: number,
 ): void {
-  const upd = db.run("UPDATE Block SET VolumeID=? WHERE Hash=? AND Size=?", volumeId, hash, size);
-  if (upd.changes === 0) {
-    db.run(
-      "INSERT OR IGNORE INTO Block(Hash, Size, VolumeID) VALUES(?, ?, ?)",
-      hash,
-      size,
-      volumeId,
-    );
-  }
+  placeBlocks(db, [{ hash, size }], volumeId);
+}
+
+/**
+ * Records that the blocks are stored in volume `volumeId`: a known block moves there, an unknown
+ * one is added (in the order given, so IDs are as with one `placeBlock` per block).
+ */
+export function placeBlocks(
+  db: LocalDatabase,
+  blocks: readonly { hash: Uint8Array; size: number }[],
+  volumeId: number,
+): void {
+  const values: SQLInputValue[] = [];
+  for (const b of blocks) values.push(b.hash, b.size, volumeId);
+  runRows(
+    db,
+    (l) =>
+      `INSERT INTO Block(Hash, Size, VolumeID) VALUES ${l}
+       ON CONFLICT(Hash, Size) DO UPDATE SET VolumeID = excluded.VolumeID`,
+    3,
+    values,
+  );
 }
 
 /** Sets the recorded size and hash of a volume. */
@@ -67,17 +82,46 @@ export function expandBlocklist(
     hash,
   );
   const n = data.length / hashSize;
-  const ins = db.stmt(
-    "INSERT OR IGNORE INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES(?, ?, ?)",
-  );
+  // Rows (blockset, index, hash, size) in the order one insert per block would take.
+  const rows: { bs: number; idx: number; hash: Uint8Array; size: number }[] = [];
   for (const u of users) {
     for (let j = 0; j < n; j++) {
       const idx = u.Idx * hpb + j;
       const h = data.subarray(j * hashSize, (j + 1) * hashSize);
-      const size = Math.min(blocksize, u.Length - idx * blocksize);
-      ins.run(u.BlocksetID, idx, insertBlockIfNew(db, h, size, -1).id);
+      rows.push({
+        bs: u.BlocksetID,
+        idx,
+        hash: h,
+        size: Math.min(blocksize, u.Length - idx * blocksize),
+      });
     }
   }
+  if (rows.length === 0) return;
+  // Blocks not known yet are added stored nowhere (-1), as insertBlockIfNew does.
+  runRows(
+    db,
+    (l) => `INSERT OR IGNORE INTO Block(Hash, Size, VolumeID) VALUES ${l}`,
+    3,
+    rows.flatMap((r) => [r.hash, r.size, -1]),
+  );
+  const key = (h: Uint8Array, size: number) =>
+    `${Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString("latin1")}:${size}`;
+  const ids = new Map<string, number>();
+  const hashes = new Map<string, Uint8Array>();
+  for (const r of rows) hashes.set(key(r.hash, 0), r.hash);
+  runRows(
+    db,
+    (l) => `SELECT ID, Hash, Size FROM Block WHERE Hash IN (${l})`,
+    1,
+    [...hashes.values()],
+    (r) => ids.set(key(r.Hash as Uint8Array, r.Size as number), r.ID as number),
+  );
+  runRows(
+    db,
+    (l) => `INSERT OR IGNORE INTO BlocksetEntry(BlocksetID, Idx, BlockID) VALUES ${l}`,
+    3,
+    rows.flatMap((r) => [r.bs, r.idx, ids.get(key(r.hash, r.size))!]),
+  );
 }
 
 /** Names of the dblocks an index volume (by name) was found to describe. */

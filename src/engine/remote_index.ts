@@ -3,6 +3,7 @@
  * dblock holds which block, and the blocklists), and dblocks only where an index is missing.
  * Used by restore without a local database (into a temporary database) and by recreate.
  */
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { IntegrityError, UserError } from "../core/errors.ts";
 import { fromBase64 } from "../core/bytes.ts";
@@ -29,6 +30,7 @@ import {
   markScanned,
   missingBlocklistCount,
   placeBlock,
+  placeBlocks,
   setVolumeSize,
   volumesHoldingMissingBlocklists,
 } from "../db/remote_import.ts";
@@ -236,7 +238,11 @@ export async function importFromRemote(
           covered.add(actualName);
           const volId = ensureBlockVolume(db, actualName, op, vi.volumeSize, vi.volumeHash);
           linkIndex(db, indexId, volId);
-          for (const b of vi.blocks) placeBlock(db, fromBase64(b.hash), b.size, volId);
+          placeBlocks(
+            db,
+            vi.blocks.map((b) => ({ hash: Buffer.from(b.hash, "base64"), size: b.size })),
+            volId,
+          );
         } else if (e.name.startsWith(LIST_PREFIX)) {
           const hashB64 = hashFromEntryName(e.name.slice(LIST_PREFIX.length));
           const data = z.read(e);
