@@ -17,7 +17,7 @@ import process from "node:process";
 import { DatabaseSync } from "node:sqlite";
 import { defaultWorkDir } from "./datasets.ts";
 import { rmrf } from "./tree.ts";
-import { V8_FLAGS } from "../src/core/memory.ts";
+import { runMain } from "./main_cli.ts";
 import { OptionValues } from "../src/core/option_values.ts";
 import { Logger } from "../src/core/log.ts";
 import { LocalDatabase } from "../src/db/local_database.ts";
@@ -30,7 +30,6 @@ const args = new Map(
 const files = Number(args.get("files") ?? 20_000);
 const seed = Number(args.get("seed") ?? 1);
 const rounds = Number(args.get("rounds") ?? 3);
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 const base = `${defaultWorkDir()}/run/import-${files}-${seed}`;
 const src = `${base}/src`;
@@ -80,15 +79,9 @@ function writeTree(r: () => number, version: number): void {
 }
 
 async function cli(cmd: string[]): Promise<void> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `--v8-flags=${V8_FLAGS.join(",")}`, MAIN, ...cmd],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const r = await runMain(cmd);
   if (![0, 1, 2].includes(r.code)) {
-    const dec = new TextDecoder();
-    console.error(`${cmd[0]} failed: ${dec.decode(r.stdout)}\n${dec.decode(r.stderr)}`);
+    console.error(`${cmd[0]} failed: ${r.out}\n${r.err}`);
     Deno.exit(1);
   }
 }

@@ -13,7 +13,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { defaultWorkDir, ensureDataSet } from "./datasets.ts";
 import { rmrf, treeSize } from "./tree.ts";
-import { V8_FLAGS } from "../src/core/memory.ts";
+import { runMain } from "./main_cli.ts";
 
 const args = new Map(
   Deno.args.map((a) => a.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? "true"]),
@@ -21,7 +21,6 @@ const args = new Map(
 const scale = Number(args.get("scale") ?? 1);
 const seed = Number(args.get("seed") ?? 1);
 const keep = args.has("keep");
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PASS = "bench recreate";
 
 const work = defaultWorkDir();
@@ -32,18 +31,7 @@ const repo = `${run}/repo`;
 const db1 = `${run}/backup.sqlite`;
 const db2 = `${run}/recreated.sqlite`;
 
-async function cli(cmd: string[]): Promise<{ code: number; out: string; err: string; s: number }> {
-  const t0 = performance.now();
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `--v8-flags=${V8_FLAGS.join(",")}`, MAIN, ...cmd],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const s = (performance.now() - t0) / 1000;
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr), s };
-}
+const cli = runMain;
 
 function fail(what: string, r: { code: number; out: string; err: string }): never {
   console.error(`${what} failed (exit ${r.code}):\n${r.out}\n${r.err}`);
