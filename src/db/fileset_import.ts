@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import type { SQLInputValue } from "node:sqlite";
 import type { LocalDatabase } from "./local_database.ts";
 import { insertNewRows, runRows } from "./batch.ts";
+import { BULK_LOAD_INDEXES, SCHEMA_SQL } from "./schema.ts";
 
 /** A blockset as a file list describes it; hashes in base64. */
 export interface BlocksetSpec {
@@ -76,9 +77,19 @@ class IdCache<P> {
     private readonly insert: (rows: P[]) => number,
   ) {}
 
+  /** True while the cache knows every row of its table. */
+  get isComplete(): boolean {
+    return this.complete;
+  }
+
+  /** True once the cache is too large: `trim` will forget it. */
+  get full(): boolean {
+    return this.ids.length > this.limit;
+  }
+
   /** Frees memory between batches once the cache is too large. */
   trim(): void {
-    if (this.ids.length > this.limit) {
+    if (this.full) {
       this.slots.clear();
       this.ids = [];
       this.sizes = [];
@@ -157,7 +168,7 @@ type FileRow = [number, string, number, number];
 
 /**
  * Adds the entries of file lists to their filesets. Call `add` for each entry, then `flush`
- * before committing; nothing is guaranteed written before `flush` returns. One importer serves
+ * before committing (nothing is guaranteed written before), and `finish` at the end. One importer serves
  * several file lists in a row (versions share most rows, which it then finds in memory); nothing
  * else may write these tables while it is in use.
  */
@@ -168,6 +179,9 @@ export class FilesetImporter {
   private metasets: IdCache<number>;
   private prefixes: IdCache<string>;
   private files: IdCache<FileRow>;
+
+  /** True while the indexes of a fresh database are dropped for the bulk load. */
+  private indexesDeferred = false;
 
   constructor(private readonly db: LocalDatabase, cacheLimit = DEFAULT_CACHE_LIMIT) {
     this.blocks = new IdCache<Block>(
@@ -254,6 +268,33 @@ export class FilesetImporter {
     );
   }
 
+  /**
+   * Into a fresh database, the rows are loaded without the indexes of `BULK_LOAD_INDEXES`
+   * (building an index once at the end costs far less than updating it row by row) and `finish`
+   * builds them. Uniqueness is then the caches' job, and building a unique index over duplicates
+   * fails loudly. A run that stops before `finish` leaves them missing until the database is next
+   * opened, which creates them.
+   */
+  deferIndexes(): void {
+    if (this.indexesDeferred) return;
+    if (![this.blocks, this.blocksets, this.files].every((c) => c.isComplete)) return;
+    for (const name of BULK_LOAD_INDEXES) this.db.db.exec(`DROP INDEX IF EXISTS ${name}`);
+    this.indexesDeferred = true;
+  }
+
+  /** Writes what is queued and builds the indexes `deferIndexes` dropped. */
+  finish(): void {
+    this.flush();
+    this.restoreIndexes();
+  }
+
+  /** Builds the indexes `deferIndexes` dropped (without writing what is queued). */
+  restoreIndexes(): void {
+    if (!this.indexesDeferred) return;
+    this.db.db.exec(SCHEMA_SQL);
+    this.indexesDeferred = false;
+  }
+
   /** Queues one entry of fileset `filesetId` (written in the next batch). */
   add(filesetId: number, entry: FilesetImportEntry): void {
     this.queue.push({ filesetId, entry });
@@ -265,9 +306,10 @@ export class FilesetImporter {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    for (const c of [this.blocks, this.blocksets, this.metasets, this.prefixes, this.files]) {
-      c.trim();
-    }
+    const caches = [this.blocks, this.blocksets, this.metasets, this.prefixes, this.files];
+    // Lookups need the indexes.
+    if (caches.some((c) => c.full)) this.restoreIndexes();
+    for (const c of caches) c.trim();
     const n = batch.length;
     const specs = (f: (e: FilesetImportEntry) => BlocksetSpec | undefined) =>
       batch.map(({ entry }) => f(entry));

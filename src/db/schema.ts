@@ -27,6 +27,19 @@ export const VolumeState = {
 export const FOLDER_BLOCKSET_ID = -100;
 export const SYMLINK_BLOCKSET_ID = -200;
 
+/**
+ * Indexes a bulk load into a fresh database may drop and build once at the end (`SCHEMA_SQL`
+ * creates them again, also when a database is opened without them).
+ */
+export const BULK_LOAD_INDEXES = [
+  "BlockHashSize",
+  "BlockVolume",
+  "BlocksetHashLength",
+  "BlocksetEntryBlock",
+  "FileLookupPath",
+  "FilesetEntryFile",
+] as const;
+
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS Configuration(Key TEXT PRIMARY KEY, Value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS Operation(

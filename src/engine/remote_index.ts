@@ -139,8 +139,10 @@ export async function importFromRemote(
       bytesDone: 0,
       current,
     });
-  // One importer for all dlists: the versions share most of their rows.
+  // One importer for all dlists: the versions share most of their rows. Into a fresh database
+  // it loads them without indexes; a run that stops before `finish` leaves them to the next open.
   const importer = new FilesetImporter(db);
+  importer.deferIndexes();
   // Oldest first, so the first manifest sets the format, as Duplicati does.
   for (const v of [...dlists].reverse()) {
     if (volumeByName(db, v.name)) {
@@ -172,6 +174,7 @@ export async function importFromRemote(
     report.filesets++;
     tick("Reading file lists", v.name);
   }
+  importer.finish();
   report.manifest = manifest;
 
   if (o.indexes === false) {

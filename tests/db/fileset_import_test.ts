@@ -17,7 +17,8 @@ import {
   type FilesetImportEntry,
   FilesetImporter,
 } from "../../src/db/fileset_import.ts";
-import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID } from "../../src/db/schema.ts";
+import { BULK_LOAD_INDEXES, FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID } from "../../src/db/schema.ts";
+import { tempDir } from "../helpers/tree.ts";
 
 const h = (s: string | number) => createHash("sha256").update(String(s)).digest("base64");
 
@@ -116,11 +117,17 @@ function fresh(): LocalDatabase {
 
 function importBatched(db: LocalDatabase, lists: FilesetImportEntry[][], limit?: number) {
   const imp = new FilesetImporter(db, limit);
+  imp.deferIndexes();
   lists.forEach((list, v) => {
     for (const e of list) imp.add(v + 1, e);
     imp.flush();
   });
+  imp.finish();
 }
+
+const indexes = (db: LocalDatabase) =>
+  db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+    .map((r) => r.name);
 
 function importReference(db: LocalDatabase, lists: FilesetImportEntry[][]) {
   lists.forEach((list, v) => {
@@ -137,6 +144,8 @@ Deno.test("one file list: the same rows and IDs as one query per row", () => {
   const want = dump(a);
   assert.ok(want.BlocklistHash.length > 0 && want.FilesetEntry.length > 1000);
   assert.deepEqual(dump(b), want);
+  // The indexes dropped for the load are back.
+  assert.deepEqual(indexes(b), indexes(a));
   // The path listed twice keeps its later time.
   const f10 = b.get<{ Lastmodified: number }>(
     `SELECT fe.Lastmodified FROM FilesetEntry fe JOIN FileLookup f ON f.ID = fe.FileID
@@ -156,6 +165,7 @@ Deno.test("two versions sharing blocksets, with a cache small enough to forget",
     const b = fresh();
     importBatched(b, lists, limit);
     assert.deepEqual(dump(b), want, `cache limit ${limit}`);
+    assert.deepEqual(indexes(b), indexes(a));
     b.close();
   }
   a.close();
@@ -187,4 +197,35 @@ Deno.test("nothing is written before flush, and flushing twice writes once", () 
   imp.flush();
   assert.equal(db.get<{ n: number }>("SELECT COUNT(*) AS n FROM Metadataset")?.n, 1);
   db.close();
+});
+
+Deno.test("indexes: dropped only for a fresh database, back after finish or the next open", async () => {
+  const [dir, cleanup] = await tempDir("dup-fsimport-");
+  try {
+    const all = indexes(fresh());
+    for (const name of BULK_LOAD_INDEXES) assert.ok(all.includes(name), name);
+    // A database holding rows keeps its indexes.
+    const held = fresh();
+    importBatched(held, [fileList(30, 0)]);
+    const imp = new FilesetImporter(held);
+    imp.deferIndexes();
+    assert.deepEqual(indexes(held), all);
+    held.close();
+    // A load that stops before finish (committed, then the process ends).
+    const path = `${dir}/stopped.sqlite`;
+    const db = LocalDatabase.open(path);
+    db.begin();
+    const stopped = new FilesetImporter(db);
+    stopped.deferIndexes();
+    assert.ok(!indexes(db).includes("BlockHashSize"));
+    for (const e of fileList(30, 0)) stopped.add(1, e);
+    stopped.flush();
+    db.commit();
+    db.close();
+    const again = LocalDatabase.open(path);
+    assert.deepEqual(indexes(again), all);
+    again.close();
+  } finally {
+    await cleanup();
+  }
 });
