@@ -105,10 +105,16 @@ class IdCache<P> {
 
   /** The slot of (key, size), noting `row` to be found or inserted when it is new. */
   need(key: string | number, size: number, row: P): number {
-    const known = this.slotOf(key, size);
-    if (known !== undefined) return known;
-    const slot = this.ids.length;
-    this.slots.set(this.slots.has(key) ? `${key}:${size}` : key, slot);
+    let slot = this.slots.get(key);
+    let stored = key;
+    if (slot !== undefined) {
+      if (this.sizes[slot] === size) return slot;
+      stored = `${key}:${size}`;
+      slot = this.slots.get(stored);
+      if (slot !== undefined) return slot;
+    }
+    slot = this.ids.length;
+    this.slots.set(stored, slot);
     this.ids.push(-1);
     this.sizes.push(size);
     this.pending.push(slot);

@@ -402,8 +402,18 @@ function importDlist(
   importer.flush();
 }
 
+/** `yyyyMMddTHHmmssZ` as milliseconds (0 when it is not that). Hand-parsed: one per entry. */
 function parseEntryTime(s: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-  if (!m) return 0;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  if (s.length !== 16 || s[8] !== "T" || s[15] !== "Z") return 0;
+  const num = (from: number, to: number) => {
+    let v = 0;
+    for (let i = from; i < to; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return NaN;
+      v = v * 10 + d;
+    }
+    return v;
+  };
+  const t = Date.UTC(num(0, 4), num(4, 6) - 1, num(6, 8), num(9, 11), num(11, 13), num(13, 15));
+  return Number.isNaN(t) ? 0 : t;
 }
