@@ -1,8 +1,9 @@
 /**
  * Import benchmark: the CPU cost of filling a fresh database from the remote files (what restore
  * without a local database and recreate do), phase by phase. A seeded tree of small files (plus
- * empty files, duplicates and a few files with one or two blocklists at a 10 KB block size) is backed up twice (the second version
- * changes a few files) once, and reused; each round then imports into a fresh database:
+ * empty files, duplicates and a few files with one or two blocklists at a 10 KB block size) is
+ * backed up twice (the second version changes a few files), once, and reused; each round then
+ * imports into a fresh database:
  *
  * - dlist phase: both dlists (file lists, blocksets, metadata);
  * - dindex phase: the index files (block locations and blocklists).

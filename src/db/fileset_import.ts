@@ -173,8 +173,8 @@ type Block = { hash: string; size: number };
 type FileRow = [number, string, number, number];
 
 /**
- * Adds the entries of file lists to their filesets. Call `add` for each entry, then `flush`
- * before committing (nothing is guaranteed written before), and `finish` at the end. One importer serves
+ * Adds the entries of file lists to their filesets. Call `add` for each entry, `flush` before
+ * committing (nothing is guaranteed written before), and `finish` at the end. One importer serves
  * several file lists in a row (versions share most rows, which it then finds in memory); nothing
  * else may write these tables while it is in use.
  */

@@ -95,8 +95,9 @@ function fileList(n: number, version: number): FilesetImportEntry[] {
         length: 5_000_000,
         blocklists: [h(`bl-${i % 40}-0`), h("bl-shared"), h(`bl-${i % 40}-2`)],
       };
-    } else if (kind === 5) content = oneBlock(h(`c-${i}`), 10, h(`blk-${i % 9}`), 10); // own block hash
-    else if (kind === 6) content = oneBlock(h("two-sizes"), 10 + (i % 3)); // crafted: 3 lengths
+    } else if (kind === 5) {
+      content = oneBlock(h(`c-${i}`), 10, h(`blk-${i % 9}`), 10); // a block hash of its own
+    } else if (kind === 6) content = oneBlock(h("two-sizes"), 10 + (i % 3)); // crafted: 3 lengths
     else if (kind === 7) content = oneBlock(h(`dup-${i % 5}`), 42); // same content, many paths
     else {
       const changed = version > 0 && i % 10 === 0;
@@ -199,7 +200,7 @@ Deno.test("nothing is written before flush, and flushing twice writes once", () 
   db.close();
 });
 
-Deno.test("indexes: dropped only for a fresh database, back after finish or the next open", async () => {
+Deno.test("indexes: dropped for a fresh database only, back after finish or next open", async () => {
   const [dir, cleanup] = await tempDir("dup-fsimport-");
   try {
     const all = indexes(fresh());

@@ -92,7 +92,7 @@ Deno.test("placeBlocks: known blocks move, new ones are added in order, repeats 
   b.close();
 });
 
-Deno.test("expandBlocklist: the entries of every blockset using the list, sizes of short ends", () => {
+Deno.test("expandBlocklist: entries of every blockset using the list, short last blocks", () => {
   const list = (name: string, n: number, from: number) => {
     const data = new Uint8Array(32 * n);
     for (let j = 0; j < n; j++) data.set(hash(from + j), 32 * j);
