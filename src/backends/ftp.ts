@@ -3,7 +3,7 @@
  * AUTH TLS or implicit, `--ftp-encryption-mode`), over npm:basic-ftp. Each transfer uses its own
  * connection from a small pool, so parallel uploads work.
  */
-import { Client, FTPError } from "basic-ftp";
+import type { Client } from "basic-ftp";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Readable, Writable } from "node:stream";
 import type { OptionDef } from "../core/options.ts";
@@ -41,8 +41,19 @@ const MAX_IDLE = 4;
 /** How a TLS library says it refused the server's certificate. */
 const CERT_REFUSED = /certificate|self[- ]signed|unable to verify|UnknownIssuer/i;
 
+/**
+ * basic-ftp (about 10 MB of memory once loaded) is loaded by the first connection, so commands
+ * that never use FTP do not carry it.
+ */
+let ftpLib: typeof import("basic-ftp") | undefined;
+async function loadFtp(): Promise<typeof import("basic-ftp")> {
+  ftpLib ??= await import("basic-ftp");
+  return ftpLib;
+}
+
 function ftpCode(err: unknown): number | undefined {
-  return err instanceof FTPError ? err.code : undefined;
+  // Without the library loaded no FTP error can exist yet.
+  return ftpLib && err instanceof ftpLib.FTPError ? err.code : undefined;
 }
 
 /** An FTP folder. */
@@ -70,7 +81,7 @@ export class FtpBackend implements Backend {
 
   /** The SHA-1 hash of the server's certificate, read without checking it ("" if it fails). */
   async #certificateHash(): Promise<string> {
-    const c = new Client(10_000);
+    const c = new (await loadFtp()).Client(10_000);
     try {
       await this.#open(c, { rejectUnauthorized: false });
       return normalizeHash((c.ftp.socket as TLSSocket).getPeerCertificate()?.fingerprint ?? "");
@@ -83,7 +94,7 @@ export class FtpBackend implements Backend {
 
   /** Opens and logs in a new connection, checking the certificate before the password is sent. */
   async #connect(): Promise<Client> {
-    const c = new Client(this.cfg.timeoutMs);
+    const c = new (await loadFtp()).Client(this.cfg.timeoutMs);
     const secureOptions: ConnectionOptions = {};
     if (this.cfg.acceptAny || this.cfg.acceptHashes.length) {
       secureOptions.rejectUnauthorized = false;

@@ -5,7 +5,6 @@
  * failure. The path is absolute on the server, as in Duplicati.
  */
 import { Buffer } from "node:buffer";
-import ssh2 from "ssh2";
 import type { OptionDef } from "../core/options.ts";
 import { ArgumentError } from "../core/errors.ts";
 import {
@@ -118,7 +117,17 @@ interface Client {
   connect(cfg: ConnectConfig): void;
   end(): void;
 }
-const { Client: SshClient } = ssh2 as unknown as { Client: new () => Client };
+/**
+ * ssh2 is large (about 18 MB of memory once loaded): it is loaded by the first connection, so
+ * commands that never use SSH do not carry it.
+ */
+let sshClient: Promise<new () => Client> | undefined;
+function loadSshClient(): Promise<new () => Client> {
+  sshClient ??= import("ssh2").then((m) =>
+    (m.default as unknown as { Client: new () => Client }).Client
+  );
+  return sshClient;
+}
 
 const SFTP_EOF = 1;
 const SFTP_NO_SUCH_FILE = 2;
@@ -208,102 +217,104 @@ export class SshBackend implements Backend {
 
   #connect(): Promise<Connection> {
     if (this.#conn) return this.#conn;
-    const p = new Promise<Connection>((resolve, reject) => {
-      const client = new SshClient();
-      let hostKeyError: Error | undefined;
-      let settled = false;
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        client.end();
-        reject(err);
-      };
-      const cfg: ConnectConfig = {
-        host: this.#host,
-        port: this.#port,
-        username: this.#user,
-        readyTimeout: this.#timeout,
-        keepaliveInterval: this.#keepalive || undefined,
-        hostVerifier: (key: Buffer) => {
-          if (this.#acceptAny) return true;
-          const fp = hostKeyFingerprint(key);
-          if (!this.#fingerprint) {
-            hostKeyError = new PermanentBackendError(
-              `The SSH server ${this.#host}:${this.#port} presented an unknown host key: ${fp.duplicati} (${fp.sha256}). ` +
-                `If this is the right server, trust it with --ssh-fingerprint="${fp.duplicati}" ` +
-                `(or --ssh-accept-any-fingerprints, which is unsafe)`,
-              "HostKeyUnknown",
-            );
-            return false;
-          }
-          if (!fingerprintMatches(fp, this.#fingerprint)) {
-            hostKeyError = new PermanentBackendError(
-              `The host key of the SSH server ${this.#host}:${this.#port} changed: it is ${fp.duplicati} (${fp.sha256}), ` +
-                `but --ssh-fingerprint says "${this.#fingerprint}". This can mean a man-in-the-middle attack; ` +
-                `if the server's key really changed, give the new fingerprint with --ssh-fingerprint`,
-              "HostKeyMismatch",
-            );
-            return false;
-          }
-          return true;
-        },
-      };
-      if (this.#key) {
-        cfg.privateKey = this.#key;
-        if (this.#password) cfg.passphrase = this.#password;
-      } else {
-        cfg.password = this.#password ?? "";
-      }
-      client.on("ready", () => {
-        client.setNoDelay(true); // without it, SFTP reads crawl at about 1.4 MB/s
-        client.sftp((err, sftp) => {
-          if (err) return fail(err);
+    const p = loadSshClient().then((SshClient) =>
+      new Promise<Connection>((resolve, reject) => {
+        const client = new SshClient();
+        let hostKeyError: Error | undefined;
+        let settled = false;
+        const fail = (err: Error) => {
+          if (settled) return;
           settled = true;
-          resolve({ client, sftp });
-        });
-      });
-      client.on("error", (err: Error & { level?: string }) => {
-        if (this.#conn === p) this.#conn = undefined;
-        if (hostKeyError) return fail(hostKeyError);
-        if (err.level === "client-authentication") {
-          return fail(
-            new AuthenticationError(
-              `The SSH server ${this.#host}:${this.#port} refused the login of user "${this.#user}" ` +
-                `(wrong password or key). Check the user name, --auth-password and --ssh-keyfile`,
-              err,
-            ),
-          );
+          client.end();
+          reject(err);
+        };
+        const cfg: ConnectConfig = {
+          host: this.#host,
+          port: this.#port,
+          username: this.#user,
+          readyTimeout: this.#timeout,
+          keepaliveInterval: this.#keepalive || undefined,
+          hostVerifier: (key: Buffer) => {
+            if (this.#acceptAny) return true;
+            const fp = hostKeyFingerprint(key);
+            if (!this.#fingerprint) {
+              hostKeyError = new PermanentBackendError(
+                `The SSH server ${this.#host}:${this.#port} presented an unknown host key: ${fp.duplicati} (${fp.sha256}). ` +
+                  `If this is the right server, trust it with --ssh-fingerprint="${fp.duplicati}" ` +
+                  `(or --ssh-accept-any-fingerprints, which is unsafe)`,
+                "HostKeyUnknown",
+              );
+              return false;
+            }
+            if (!fingerprintMatches(fp, this.#fingerprint)) {
+              hostKeyError = new PermanentBackendError(
+                `The host key of the SSH server ${this.#host}:${this.#port} changed: it is ${fp.duplicati} (${fp.sha256}), ` +
+                  `but --ssh-fingerprint says "${this.#fingerprint}". This can mean a man-in-the-middle attack; ` +
+                  `if the server's key really changed, give the new fingerprint with --ssh-fingerprint`,
+                "HostKeyMismatch",
+              );
+              return false;
+            }
+            return true;
+          },
+        };
+        if (this.#key) {
+          cfg.privateKey = this.#key;
+          if (this.#password) cfg.passphrase = this.#password;
+        } else {
+          cfg.password = this.#password ?? "";
         }
-        if (/parse privateKey|Cannot parse|passphrase/i.test(err.message)) {
-          return fail(
+        client.on("ready", () => {
+          client.setNoDelay(true); // without it, SFTP reads crawl at about 1.4 MB/s
+          client.sftp((err, sftp) => {
+            if (err) return fail(err);
+            settled = true;
+            resolve({ client, sftp });
+          });
+        });
+        client.on("error", (err: Error & { level?: string }) => {
+          if (this.#conn === p) this.#conn = undefined;
+          if (hostKeyError) return fail(hostKeyError);
+          if (err.level === "client-authentication") {
+            return fail(
+              new AuthenticationError(
+                `The SSH server ${this.#host}:${this.#port} refused the login of user "${this.#user}" ` +
+                  `(wrong password or key). Check the user name, --auth-password and --ssh-keyfile`,
+                err,
+              ),
+            );
+          }
+          if (/parse privateKey|Cannot parse|passphrase/i.test(err.message)) {
+            return fail(
+              new PermanentBackendError(
+                `Cannot use the SSH private key: ${err.message}. Check the key format and, for an encrypted key, give its passphrase with --auth-password`,
+                "BadPrivateKey",
+                err,
+              ),
+            );
+          }
+          fail(err);
+        });
+        client.on("close", () => {
+          if (this.#conn === p) this.#conn = undefined;
+          fail(new Error(`The connection to ${this.#host}:${this.#port} closed`));
+        });
+        try {
+          client.connect(cfg);
+        } catch (err) {
+          // ssh2 throws synchronously for an unusable key.
+          fail(
             new PermanentBackendError(
-              `Cannot use the SSH private key: ${err.message}. Check the key format and, for an encrypted key, give its passphrase with --auth-password`,
+              `Cannot use the SSH private key: ${
+                (err as Error).message
+              }. Check the key format and passphrase`,
               "BadPrivateKey",
               err,
             ),
           );
         }
-        fail(err);
-      });
-      client.on("close", () => {
-        if (this.#conn === p) this.#conn = undefined;
-        fail(new Error(`The connection to ${this.#host}:${this.#port} closed`));
-      });
-      try {
-        client.connect(cfg);
-      } catch (err) {
-        // ssh2 throws synchronously for an unusable key.
-        fail(
-          new PermanentBackendError(
-            `Cannot use the SSH private key: ${
-              (err as Error).message
-            }. Check the key format and passphrase`,
-            "BadPrivateKey",
-            err,
-          ),
-        );
-      }
-    });
+      })
+    );
     this.#conn = p;
     p.catch(() => {
       if (this.#conn === p) this.#conn = undefined;
