@@ -73,6 +73,15 @@ export function collectAllGarbage(): void {
   gc?.({ type: "major" });
 }
 
+/**
+ * Ends a phase that held much memory: a full GC, then the freed memory is handed back to the
+ * system (glibc keeps it otherwise, and the next phase would start from the phase's peak).
+ */
+export function releaseMemory(): void {
+  gc?.({ type: "major" });
+  trim?.();
+}
+
 let heapFloor = -1;
 
 /**

@@ -3,6 +3,7 @@
  * dblock holds which block, and the blocklists), and dblocks only where an index is missing.
  * Used by restore without a local database (into a temporary database) and by recreate.
  */
+import { collectWhenHeapGrows } from "../core/memory.ts";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { IntegrityError, UserError } from "../core/errors.ts";
@@ -10,7 +11,7 @@ import { fromBase64 } from "../core/bytes.ts";
 import type { ProgressSink } from "../core/progress.ts";
 import { ZipReader } from "../format/zip.ts";
 import { decodeManifest, type Manifest, verifyManifest } from "../format/manifest.ts";
-import { decodeFileset, parseFilelist } from "../format/filelist.ts";
+import { decodeFileset, type FilelistEntry, FilelistParser } from "../format/filelist.ts";
 import {
   decodeVolumeIndex,
   hashFromEntryName,
@@ -152,23 +153,28 @@ export async function importFromRemote(
     }
     const path = await fetchVolume(session, settings, v.name, { size: v.size });
     report.bytesDownloaded += v.size;
-    const z = ZipReader.fromBytes(await Deno.readFile(path));
-    await Deno.remove(path).catch(() => {});
-    const m = readManifest(z, v.name);
-    if (!manifest) {
-      manifest = m;
-      if (!storedBlocksize) settings.blocksize = m.Blocksize;
+    // Read from the file, not into memory: the file list is streamed (see importDlist).
+    const z = ZipReader.openSync(path);
+    try {
+      const m = readManifest(z, v.name);
+      if (!manifest) {
+        manifest = m;
+        if (!storedBlocksize) settings.blocksize = m.Blocksize;
+      }
+      verifyManifest(
+        m,
+        { blocksize: settings.blocksize, blockHash: "SHA256", fileHash: "SHA256" },
+        v.name,
+      );
+      const isFull = z.has("fileset") ? decodeFileset(z.read("fileset")).isFullBackup : true;
+      if (!z.has("filelist.json")) {
+        throw new IntegrityError(`The remote file ${v.name} has no filelist.json`);
+      }
+      await importDlist(db, importer, op, v, isFull, z.stream("filelist.json"));
+    } finally {
+      z.close();
+      await Deno.remove(path).catch(() => {});
     }
-    verifyManifest(
-      m,
-      { blocksize: settings.blocksize, blockHash: "SHA256", fileHash: "SHA256" },
-      v.name,
-    );
-    const isFull = z.has("fileset") ? decodeFileset(z.read("fileset")).isFullBackup : true;
-    if (!z.has("filelist.json")) {
-      throw new IntegrityError(`The remote file ${v.name} has no filelist.json`);
-    }
-    importDlist(db, importer, op, v, isFull, z.read("filelist.json"));
     if (!storedBlocksize) db.setConfig("blocksize", String(settings.blocksize));
     db.checkpoint();
     report.filesets++;
@@ -361,20 +367,26 @@ function blocksetSpec(
   };
 }
 
-function importDlist(
+/**
+ * Adds a dlist's version. Its filelist.json is parsed while it is inflated, entry by entry, so
+ * memory does not grow with the number of files (the text of 100,000 entries is tens of MB).
+ */
+async function importDlist(
   db: LocalDatabase,
   importer: FilesetImporter,
   op: number,
   v: RemoteVolume,
   isFull: boolean,
-  filelist: Uint8Array,
-): void {
+  filelist: AsyncIterable<Uint8Array>,
+): Promise<void> {
   const existing = volumeByName(db, v.name);
   if (existing) return;
   const volId = addVolume(db, v.name, VolumeType.Files, VolumeState.Uploaded, op);
   setVolumeSize(db, volId, v.size);
   const fsId = addFileset(db, op, volId, v.parsed.time!.getTime(), isFull);
-  for (const e of parseFilelist(filelist)) {
+  const parser = new FilelistParser(`filelist.json in ${v.name}`);
+  let entries = 0;
+  const add = (e: FilelistEntry) => {
     if (!e.metahash || e.metasize === undefined) {
       // Very old dlists may lack metadata; give them an empty metadata set.
       e.metahash = "qiXpeARtaA74dA2Dfm3lvB4qLcYInb2hASVEtTjVP2U="; // sha256(BOM + "{}")
@@ -398,9 +410,18 @@ function importDlist(
     }
     const [folder, name] = splitPath(e.path);
     importer.add(fsId, { folder, name, meta, content, lastModified });
-  }
+    // The parsed entries die young but are many: keep the heap from growing far past the live
+    // data (the importer's lookups).
+    if (++entries % 4096 === 0) collectWhenHeapGrows(IMPORT_HEAP_GROWTH);
+  };
+  // Pieces arrive asynchronously; the entries of each are handled synchronously.
+  for await (const piece of filelist) for (const e of parser.push(piece)) add(e);
+  parser.end();
   importer.flush();
 }
+
+/** Heap growth (bytes) during a file list's import beyond which a full collection runs. */
+const IMPORT_HEAP_GROWTH = 32 << 20;
 
 /** `yyyyMMddTHHmmssZ` as milliseconds (0 when it is not that). Hand-parsed: one per entry. */
 function parseEntryTime(s: string): number {

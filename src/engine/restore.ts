@@ -42,7 +42,7 @@ import {
 import { databasePathFor, type FormatSettings, formatSettings, Session } from "./session.ts";
 import { type Decoded, type DecodeItem, runCpuJob } from "./cpu_worker.ts";
 import { sha256 } from "../core/sha256.ts";
-import { collectWhenHeapGrows, collectYoungGarbage } from "../core/memory.ts";
+import { collectWhenHeapGrows, collectYoungGarbage, releaseMemory } from "../core/memory.ts";
 import { hashFile, type OpenedVolume, openVolume, VolumeHasher } from "./remote_volumes.ts";
 import { assertNotRecreating } from "./preflight.ts";
 import { BufferPool } from "./buffer_pool.ts";
@@ -224,6 +224,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreResult> {
       );
       volumesDownloaded += 1 + rep.dindexRead + rep.dblocksRead;
       fileset = completedFilesets(db)[0];
+      // The file list's text and the import's lookups are garbage now: the restore starts lean.
+      releaseMemory();
     }
     const result = await restoreFileset(
       session,

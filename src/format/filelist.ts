@@ -7,14 +7,7 @@
 
 import { type Bytes, concatBytes, utf8 } from "../core/bytes.ts";
 import { IntegrityError } from "../core/errors.ts";
-import {
-  decodeJsonText,
-  isJsonObject,
-  jsonString,
-  parseJsonBytes,
-  UTF8_BOM,
-  withBom,
-} from "./json_text.ts";
+import { isJsonObject, jsonString, parseJsonBytes, UTF8_BOM, withBom } from "./json_text.ts";
 
 /** Entry types of filelist.json (canonical capitalization). */
 export type FilelistEntryType = "File" | "Folder" | "Symlink" | "AlternateStream";
@@ -462,28 +455,171 @@ class Reader {
  * case-insensitively (result uses canonical capitalization), entries of unknown types skipped
  * whole, `null` treated as absent. Strict: well-formed JSON, sizes must be non-negative JSON
  * integers, `type`/`path` required, File/AlternateStream need `hash` and `size`; violations
- * throw IntegrityError (with a character offset). `time` is returned as text, unparsed.
+ * throw IntegrityError naming `source` and the byte offset (entries before it are delivered).
+ * `time` is returned as text, unparsed.
  */
 export function* parseFilelist(
   bytes: Uint8Array,
   source = "filelist.json",
 ): Generator<FilelistEntry> {
-  const r = new Reader(decodeJsonText(bytes), source);
-  r.expect("[");
-  if (r.peek() === 0x5d) r.i++;
-  else {
-    for (;;) {
-      if (r.peek() !== 0x7b) r.fail(`expected an entry object but found ${r.describe()}`);
-      const e = r.entry();
-      if (e) yield e;
-      if (r.peek() === 0x2c) r.i++;
-      else {
-        r.expect("]");
-        break;
-      }
-    }
+  const split = new FilelistParser(source);
+  yield* split.push(bytes);
+  split.end();
+}
+
+/**
+ * Parses a filelist.json that arrives in pieces (a zip entry being inflated): feed the pieces in
+ * order to {@link push}, which yields the entries they complete, then call {@link end}. Only the
+ * current piece and entry are in memory, never the whole list (tens of MB of text for 100,000
+ * files). The top-level array is cut into its entry objects at the byte level (outside strings,
+ * by bracket depth), and each entry is parsed alone; pieces may split the text anywhere, even
+ * inside a UTF-8 sequence.
+ */
+export class FilelistParser {
+  /** Where the splitter is: before the BOM, before `[`, before an entry (or `]` when `first`), inside one, after one, after `]`. */
+  #state: "bom" | "open" | "before" | "entry" | "after" | "done" = "bom";
+  #first = true;
+  #bom = 0;
+  /** Bytes seen before the current piece (for error positions). */
+  #offset = 0;
+  #entry = new Uint8Array(64 * 1024);
+  #len = 0;
+  #entryAt = 0;
+  #depth = 0;
+  #inString = false;
+  #escape = false;
+
+  constructor(readonly source = "filelist.json") {}
+
+  #fail(at: number, msg: string): never {
+    throw new IntegrityError(`Malformed ${this.source} at byte ${at}: ${msg}`);
   }
-  if (!isNaN(r.peek())) r.fail("unexpected data after the array");
+
+  #keep(piece: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.#len + n > this.#entry.length) {
+      const grown = new Uint8Array(Math.max(this.#entry.length * 2, this.#len + n));
+      grown.set(this.#entry.subarray(0, this.#len));
+      this.#entry = grown;
+    }
+    this.#entry.set(piece.subarray(from, to), this.#len);
+    this.#len += n;
+  }
+
+  /** Takes the next piece; yields the entries it completes (parse them before the next push). */
+  *push(piece: Uint8Array): Generator<FilelistEntry> {
+    let i = 0;
+    const n = piece.length;
+    while (i < n) {
+      const c = piece[i];
+      switch (this.#state) {
+        case "bom":
+          if (this.#bom < 3 && c === UTF8_BOM[this.#bom]) {
+            this.#bom++;
+            i++;
+            continue;
+          }
+          if (this.#bom !== 0 && this.#bom !== 3) {
+            this.#fail(this.#offset + i, "bad byte order mark");
+          }
+          this.#state = "open";
+          continue;
+        case "open":
+          if (isSpace(c)) break;
+          if (c !== 0x5b) this.#fail(this.#offset + i, "expected '['");
+          this.#state = "before";
+          break;
+        case "before":
+          if (isSpace(c)) break;
+          if (c === 0x5d && this.#first) {
+            this.#state = "done";
+            break;
+          }
+          if (c !== 0x7b) this.#fail(this.#offset + i, "expected an entry object");
+          this.#state = "entry";
+          this.#entryAt = this.#offset + i;
+          this.#len = 0;
+          this.#depth = 0;
+          this.#inString = false;
+          this.#escape = false;
+          continue; // the object's first byte is part of the entry
+        case "entry": {
+          // Scan to the end of the object (or of the piece), then keep that stretch.
+          let j = i;
+          let done = false;
+          for (; j < n; j++) {
+            const b = piece[j];
+            if (this.#inString) {
+              if (this.#escape) this.#escape = false;
+              else if (b === 0x5c) this.#escape = true;
+              else if (b === 0x22) this.#inString = false;
+            } else if (b === 0x22) this.#inString = true;
+            else if (b === 0x7b || b === 0x5b) {
+              if (++this.#depth > MAX_DEPTH) this.#fail(this.#offset + j, "nesting too deep");
+            } else if (b === 0x7d || b === 0x5d) {
+              if (--this.#depth === 0) {
+                done = true;
+                j++;
+                break;
+              }
+            }
+          }
+          this.#keep(piece, i, j);
+          i = j;
+          if (done) {
+            const r = new Reader(
+              entryDecoder.decode(this.#entry.subarray(0, this.#len)),
+              this.source,
+            );
+            let e: FilelistEntry | undefined;
+            try {
+              e = r.entry();
+              if (!isNaN(r.peek())) r.fail("unexpected data after the entry");
+            } catch (err) {
+              if (!(err instanceof IntegrityError)) throw err;
+              throw new IntegrityError(
+                err.message.replace(
+                  / at character (\d+):/,
+                  (_, k) => ` at byte ${this.#entryAt + Number(k)}:`,
+                ),
+              );
+            }
+            this.#state = "after";
+            this.#first = false;
+            if (this.#entry.length > 1 << 20) this.#entry = new Uint8Array(64 * 1024);
+            if (e) yield e;
+          }
+          continue;
+        }
+        case "after":
+          if (isSpace(c)) break;
+          if (c === 0x2c) this.#state = "before";
+          else if (c === 0x5d) this.#state = "done";
+          else this.#fail(this.#offset + i, "expected ',' or ']' after an entry");
+          break;
+        case "done":
+          if (!isSpace(c)) this.#fail(this.#offset + i, "unexpected data after the array");
+          break;
+      }
+      i++;
+    }
+    this.#offset += n;
+  }
+
+  /** Checks that the array was complete; throws IntegrityError when it was not. */
+  end(): void {
+    if (this.#state === "done") return;
+    const what = this.#state === "entry"
+      ? (this.#inString ? "unterminated string" : "unterminated entry")
+      : "unexpected end of input";
+    this.#fail(this.#offset, what);
+  }
+}
+
+const entryDecoder = new TextDecoder();
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** The dlist `fileset` entry: BOM + `{"IsFullBackup":true|false}`. */

@@ -6,6 +6,7 @@ import {
   encodeFilelistEntry,
   encodeFileset,
   type FilelistEntry,
+  FilelistParser,
   FilelistWriter,
   parseFilelist,
 } from "../../src/format/filelist.ts";
@@ -257,7 +258,7 @@ Deno.test("parse: malformed input and type errors", () => {
     () => [
       ...parseFilelist(utf8('[{"type":"File","path":"/a","hash":"H","size":1.5}]'), "dlist X"),
     ],
-    /Malformed dlist X at character \d+: "size" must be a non-negative integer/,
+    /Malformed dlist X at byte 46: "size" must be a non-negative integer/,
   );
 });
 
@@ -330,4 +331,64 @@ Deno.test("filelist: a writer with a sink sends exactly the bytes finish() would
     o += p.length;
   }
   assert.deepEqual(got, want);
+});
+
+Deno.test("FilelistParser: any split of the text gives the same entries", async () => {
+  // Braces, brackets, escaped quotes and multi-byte characters inside strings, nested arrays.
+  const text = "\uFEFF" +
+    ' [ {"type":"Folder","path":"/a {b} [c]/","metahash":"M","metasize":5} ,' +
+    '{"type":"File","path":"/é\\"}ü\\\\/\\u00e9 😀","hash":"H","size":3,' +
+    '"time":"20240101T000000Z","metahash":"M","metasize":5,"blocklists":["X","Y"]},' +
+    '{"type":"Unknown","x":{"y":[1,{"z":"}"}]}},' +
+    '{"type":"Symlink","path":"/l","metahash":"M","metasize":5}\n]\n';
+  const bytes = utf8(text);
+  const whole = [...parseFilelist(bytes)];
+  assert.equal(whole.length, 3);
+  assert.equal(whole[1].path, '/é"}ü\\/é 😀');
+  assert.deepEqual(whole[1].blocklists, ["X", "Y"]);
+  for (let size = 1; size <= bytes.length; size++) {
+    const pieces = async function* () {
+      for (let o = 0; o < bytes.length; o += size) yield bytes.slice(o, o + size);
+    };
+    const got = [];
+    const parser = new FilelistParser();
+    for await (const piece of pieces()) got.push(...parser.push(piece));
+    parser.end();
+    assert.deepEqual(got, whole, `pieces of ${size} bytes`);
+  }
+});
+
+Deno.test("FilelistParser: a truncated or broken list is refused after the entries before it", async () => {
+  const run = async (text: string, size: number) => {
+    const bytes = utf8(text);
+    const got: string[] = [];
+    const pieces = async function* () {
+      for (let o = 0; o < bytes.length; o += size) yield bytes.slice(o, o + size);
+    };
+    try {
+      const parser = new FilelistParser("dlist Y");
+      for await (const piece of pieces()) for (const e of parser.push(piece)) got.push(e.path);
+      parser.end();
+    } catch (err) {
+      return { got, err: err as Error };
+    }
+    return { got, err: undefined };
+  };
+  for (
+    const [text, why] of [
+      ['[{"type":"Folder","path":"/a/"},{"type":"Folder","path":"/b', /unterminated string/],
+      ['[{"type":"Folder","path":"/a/"},{"type":"Folder"', /unterminated entry/],
+      ['[{"type":"Folder","path":"/a/"}', /unexpected end of input/],
+      ['[{"type":"Folder","path":"/a/"}] x', /unexpected data after the array/],
+      ['[{"type":"Folder","path":"/a/"},{"type":"Folder","path":7}]', /at byte \d+/],
+    ] as const
+  ) {
+    for (const size of [1, 7, 1000]) {
+      const r = await run(text, size);
+      assert.ok(r.err instanceof IntegrityError, `${text} in pieces of ${size}`);
+      assert.match(r.err.message, /Malformed dlist Y/);
+      assert.match(r.err.message, why);
+      assert.deepEqual(r.got, ["/a/"], "the entry before the damage is delivered");
+    }
+  }
 });
