@@ -93,6 +93,11 @@ function compress(p: Uint8Array, o: number): void {
   for (let i = 0; i < 16; i++, o += 4) {
     W[i] = (p[o] << 24) | (p[o + 1] << 16) | (p[o + 2] << 8) | p[o + 3];
   }
+  mix();
+}
+
+/** One compression of the block already in W[0..15] into H. */
+function mix(): void {
   for (let i = 16; i < 64; i++) {
     const x = W[i - 15], y = W[i - 2];
     const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
@@ -161,4 +166,53 @@ export function sha256Js(data: Uint8Array): Uint8Array {
 export function sha256(data: Uint8Array): Uint8Array {
   if (data.length <= JS_LIMIT) return sha256Js(data);
   return createHash("sha256").update(data).digest();
+}
+
+/**
+ * Repeats K = SHA-256(K ‖ `tail`) `rounds` times, starting from the 32 bytes `k`, and returns the
+ * last K (AESCrypt v2's key stretch: 8192 rounds per file). When K ‖ tail fits one block, the
+ * rounds work on 32-bit words and allocate nothing.
+ */
+export function sha256Iterate(k: Uint8Array, tail: Uint8Array, rounds: number): Uint8Array {
+  if (k.length !== 32) {
+    throw new Error(`sha256Iterate needs 32 bytes to start from, got ${k.length}`);
+  }
+  const n = 32 + tail.length;
+  if (n > 55) {
+    const buf = new Uint8Array(n);
+    buf.set(k);
+    buf.set(tail, 32);
+    let h = k;
+    for (let r = 0; r < rounds; r++) {
+      buf.set(h);
+      h = sha256Js(buf);
+    }
+    return h === k ? k.slice() : h;
+  }
+  // The padded block: K (words 0-7), tail, 0x80, zeros, the bit length.
+  const block = new Uint8Array(64);
+  block.set(k);
+  block.set(tail, 32);
+  block[n] = 0x80;
+  block[62] = (n * 8) >>> 8;
+  block[63] = (n * 8) & 0xff;
+  const M = new Int32Array(16);
+  for (let i = 0, o = 0; i < 16; i++, o += 4) {
+    M[i] = (block[o] << 24) | (block[o + 1] << 16) | (block[o + 2] << 8) | block[o + 3];
+  }
+  for (let r = 0; r < rounds; r++) {
+    W.set(M);
+    H.set(IV);
+    mix();
+    for (let i = 0; i < 8; i++) M[i] = H[i];
+  }
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 8; i++) {
+    const v = M[i];
+    out[4 * i] = v >>> 24;
+    out[4 * i + 1] = (v >>> 16) & 0xff;
+    out[4 * i + 2] = (v >>> 8) & 0xff;
+    out[4 * i + 3] = v & 0xff;
+  }
+  return out;
 }

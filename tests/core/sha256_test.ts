@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { sha256, sha256Js } from "../../src/core/sha256.ts";
+import { sha256, sha256Iterate, sha256Js } from "../../src/core/sha256.ts";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -28,4 +28,24 @@ Deno.test("sha256 agrees with node:crypto at every padding boundary and size cla
     assert.equal(hex(sha256(d)), want, `size ${n}`);
     assert.equal(hex(sha256Js(d)), want, `js, size ${n}`);
   }
+});
+
+Deno.test("sha256Iterate equals hashing K ‖ tail again and again", () => {
+  const start = new Uint8Array(32).map((_, i) => i * 7 + 1);
+  // Tails that fit one block with K (up to 23 bytes), the boundary, and longer ones.
+  for (const tailLength of [0, 1, 22, 23, 24, 31, 32, 100]) {
+    const tail = new Uint8Array(tailLength).map((_, i) => 255 - i);
+    for (const rounds of [0, 1, 2, 7, 100]) {
+      let k = start;
+      for (let r = 0; r < rounds; r++) {
+        k = new Uint8Array(createHash("sha256").update(k).update(tail).digest());
+      }
+      assert.deepEqual(
+        sha256Iterate(start, tail, rounds),
+        k,
+        `tail ${tailLength}, ${rounds} rounds`,
+      );
+    }
+  }
+  assert.throws(() => sha256Iterate(new Uint8Array(16), new Uint8Array(0), 1), /32 bytes/);
 });
