@@ -3,11 +3,11 @@
  * dblock holds which block, and the blocklists), and dblocks only where an index is missing.
  * Used by restore without a local database (into a temporary database) and by recreate.
  */
-import { collectWhenHeapGrows } from "../core/memory.ts";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { IntegrityError, UserError } from "../core/errors.ts";
 import { fromBase64 } from "../core/bytes.ts";
+import { collectWhenHeapGrows } from "../core/memory.ts";
 import type { ProgressSink } from "../core/progress.ts";
 import { ZipReader } from "../format/zip.ts";
 import { decodeManifest, type Manifest, verifyManifest } from "../format/manifest.ts";
