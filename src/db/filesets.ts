@@ -2,9 +2,7 @@
  * Filesets (backup versions) and their entries: paths (split into a shared folder prefix and a
  * name), the content blockset and the metadata set of each entry.
  */
-import type { SQLInputValue } from "node:sqlite";
 import type { LocalDatabase } from "./local_database.ts";
-import { BATCH_ROWS, runRows } from "./batch.ts";
 import { VolumeState } from "./schema.ts";
 
 /** A fileset row plus its dlist name. */
@@ -75,41 +73,18 @@ export function addFileset(
   );
 }
 
-const ADD_ENTRY_SQL = (list: string) =>
-  `INSERT OR REPLACE INTO FilesetEntry(FilesetID, FileID, Lastmodified) VALUES ${list}`;
-
 export function addFilesetEntry(
   db: LocalDatabase,
   filesetId: number,
   fileID: number,
   lastModified: number,
 ): void {
-  db.run(ADD_ENTRY_SQL("(?, ?, ?)"), filesetId, fileID, lastModified);
-}
-
-/**
- * The entries of one fileset, written in batches (a backup adds one per source entry, and a
- * multi-row statement costs a fraction of single ones). Rows are in the database only after
- * {@link flush}: call it before the fileset's entries are read or the backup ends.
- */
-export class FilesetEntryWriter {
-  #values: SQLInputValue[] = [];
-
-  constructor(private readonly db: LocalDatabase, readonly filesetId: number) {}
-
-  /** Adds (or replaces) the entry for `fileID`, as {@link addFilesetEntry} does. */
-  add(fileID: number, lastModified: number): void {
-    this.#values.push(this.filesetId, fileID, lastModified);
-    if (this.#values.length >= 3 * BATCH_ROWS) this.flush();
-  }
-
-  /** Writes the entries added since the last flush, in order. */
-  flush(): void {
-    if (this.#values.length === 0) return;
-    const values = this.#values;
-    this.#values = [];
-    runRows(this.db, ADD_ENTRY_SQL, 3, values);
-  }
+  db.run(
+    "INSERT OR REPLACE INTO FilesetEntry(FilesetID, FileID, Lastmodified) VALUES(?, ?, ?)",
+    filesetId,
+    fileID,
+    lastModified,
+  );
 }
 
 /** Completed filesets (dlist uploaded), newest first: index 0 is version 0. */

@@ -20,11 +20,11 @@ import { FOLDER_BLOCKSET_ID, SYMLINK_BLOCKSET_ID, VolumeState, VolumeType } from
 import { blocksetFor, findBlockset, insertBlockIfNew, metadatasetFor } from "../db/blocks.ts";
 import {
   addFileset,
+  addFilesetEntry,
   completedFilesets,
   countEntries,
   deleteFileset,
   fileId,
-  FilesetEntryWriter,
   findPrefixId,
   prefixId,
   previousEntry,
@@ -317,7 +317,6 @@ async function runBackup(
     if (++entries % 20_000 === 0) collectAllGarbage();
   }
   counter?.stop();
-  ctx.entries.flush();
   // The walk's caches are not needed any more: free them before the file list is written.
   ctx.release();
   collectAllGarbage();
@@ -431,8 +430,6 @@ class BackupContext {
   /** Contents whose data was lost remotely (repair): read again even when unchanged. */
   private lostBlocksets: Set<number>;
   private lostMetadata: Set<number>;
-  /** The new version's entries, written in batches: flush before reading them. */
-  readonly entries: FilesetEntryWriter;
 
   constructor(
     private db: LocalDatabase,
@@ -441,13 +438,12 @@ class BackupContext {
     private dryRun: boolean,
     private c: Counters,
     private opts: OptionValues,
-    filesetId: number,
+    private filesetId: number,
     private req: Pick<BackupRequest, "signal" | "stopSignal">,
     /** Replaced by the backup loop with a sink that adds the totals. */
     public progress: ProgressSink,
   ) {
     this.readBuf = new Uint8Array(settings.blocksize);
-    this.entries = new FilesetEntryWriter(db, filesetId);
     this.hpb = settings.blocksize / settings.hashSize;
     this.lostBlocksets = blocksetsWithLostBlocks(db);
     this.lostMetadata = metadatasetsWithLostBlocks(db, this.lostBlocksets);
@@ -492,12 +488,12 @@ class BackupContext {
     if (e.kind !== "file") {
       const bsid = e.kind === "folder" ? FOLDER_BLOCKSET_ID : SYMLINK_BLOCKSET_ID;
       if (prev && prev.BlocksetID === bsid && metaSame) {
-        this.entries.add(prev.FileID, mtime);
+        addFilesetEntry(this.db, this.fsId(), prev.FileID, mtime);
         return;
       }
       const metaId = await this.storeMetadata(metaBlob, metaHash);
       const fid = fileId(this.db, pid, name, bsid, metaId);
-      this.entries.add(fid, mtime);
+      addFilesetEntry(this.db, this.fsId(), fid, mtime);
       if (!prev) {
         if (e.kind === "folder") this.c.addedFolders++;
         else this.c.changedOther++;
@@ -514,7 +510,7 @@ class BackupContext {
       prev && timeAndSizeSame && !o.disableFiletimeCheck && (metaSame || o.checkFiletimeOnly)
     ) {
       this.c.unchanged++;
-      this.entries.add(prev.FileID, mtime);
+      addFilesetEntry(this.db, this.fsId(), prev.FileID, mtime);
       return;
     }
     let blocksetId: number;
@@ -528,7 +524,7 @@ class BackupContext {
     }
     const metaId = await this.storeMetadata(metaBlob, metaHash);
     const fid = fileId(this.db, pid, name, blocksetId, metaId);
-    this.entries.add(fid, mtime);
+    addFilesetEntry(this.db, this.fsId(), fid, mtime);
     if (prev) {
       if (prev.FileID === fid) this.c.unchanged++;
       else {
@@ -539,6 +535,11 @@ class BackupContext {
       this.c.added++;
       this.c.sizeAdded += e.info.size;
     }
+  }
+
+  /** The ID of the fileset being written. */
+  private fsId(): number {
+    return this.filesetId;
   }
 
   /** Stores a new block if it is not known yet; returns its ID. */
