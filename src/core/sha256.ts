@@ -151,9 +151,14 @@ export function sha256Js(data: Uint8Array): Uint8Array {
   TAIL[end - 2] = (lo >>> 8) & 0xff;
   TAIL[end - 1] = lo & 0xff;
   for (let o = 0; o < end; o += 64) compress(TAIL, o);
+  return digestOf(H);
+}
+
+/** The 32-byte big-endian digest of the first eight state words. */
+function digestOf(words: Int32Array): Uint8Array {
   const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
-    const v = H[i];
+    const v = words[i];
     out[4 * i] = v >>> 24;
     out[4 * i + 1] = (v >>> 16) & 0xff;
     out[4 * i + 2] = (v >>> 8) & 0xff;
@@ -206,13 +211,5 @@ export function sha256Iterate(k: Uint8Array, tail: Uint8Array, rounds: number): 
     mix();
     for (let i = 0; i < 8; i++) M[i] = H[i];
   }
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    const v = M[i];
-    out[4 * i] = v >>> 24;
-    out[4 * i + 1] = (v >>> 16) & 0xff;
-    out[4 * i + 2] = (v >>> 8) & 0xff;
-    out[4 * i + 3] = v & 0xff;
-  }
-  return out;
+  return digestOf(M);
 }
