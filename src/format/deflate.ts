@@ -123,16 +123,48 @@ export function deflateSmaller(data: Uint8Array, level: number): Uint8Array | un
 }
 
 /**
- * Cheap guess whether deflate is worth trying on a block: compresses a 8 KiB sample from the
- * middle at level 1. Random or already-compressed data barely shrinks, and a full deflate of it
- * costs far more than it saves.
+ * Cheap guess whether deflate is worth trying on a block. Random or already-compressed data barely
+ * shrinks, and a full deflate of it costs far more than it saves. Blocks of 32 KiB and more:
+ * compresses a 8 KiB sample from the middle at level 1. Smaller ones (a backup of many small
+ * files): see {@link looksRandom}.
  */
 export function looksCompressible(data: Uint8Array): boolean {
-  if (data.length < 32 * 1024) return true;
+  if (data.length < 32 * 1024) return !looksRandom(data);
   const start = (data.length >> 1) - 4096;
   const sample = data.subarray(start, start + 8192);
   const deflated = deflateSmaller(sample, 1);
   return deflated !== undefined && deflated.length < sample.length * 0.95;
+}
+
+const SAMPLE = 256;
+const SAMPLES = 4;
+/** `c * log2(c)` for every count a sample can reach. */
+const C_LOG_C = Float64Array.from(
+  { length: SAMPLE * SAMPLES + 1 },
+  (_, c) => c && c * Math.log2(c),
+);
+const histogram = new Uint32Array(256);
+
+/**
+ * True when the bytes of four 256-byte samples (start, end and two between) are spread so evenly
+ * that deflate would not gain: their order-0 entropy is above 7.6 bits per byte (random data gives
+ * about 7.8 on 1,024 bytes, text 4-5). About a microsecond, against 20-90 µs for a deflate of 1-8
+ * KiB. Blocks under 1 KiB always count as compressible (their deflate is cheap). On the bench's
+ * data it skips 99 % of the small files that would not shrink, and the few compressible ones it
+ * skips cost 0.01-0.1 % of the compressed size.
+ */
+export function looksRandom(data: Uint8Array): boolean {
+  const n = SAMPLE * SAMPLES;
+  if (data.length < n) return false;
+  histogram.fill(0);
+  const step = (data.length - SAMPLE) / (SAMPLES - 1);
+  for (let k = 0; k < SAMPLES; k++) {
+    const start = Math.floor(k * step);
+    for (let i = start; i < start + SAMPLE; i++) histogram[data[i]]++;
+  }
+  let sum = 0;
+  for (let b = 0; b < 256; b++) sum += C_LOG_C[histogram[b]];
+  return Math.log2(n) - sum / n > 7.6;
 }
 
 /**

@@ -4,6 +4,8 @@ import {
   deflateSmaller,
   fastDeflateAvailable,
   inflateExact,
+  looksCompressible,
+  looksRandom,
   RawDeflateStream,
 } from "../../src/format/deflate.ts";
 import { concatBytes } from "../../src/core/bytes.ts";
@@ -73,4 +75,19 @@ Deno.test("deflate stream: pieces form one stream that inflates to the whole inp
   const none = new RawDeflateStream(3);
   const end = none.end();
   assert.equal(new Uint8Array(inflateRawSync(end[0])).length, 0);
+});
+
+Deno.test("deflate probe: small random blocks are not worth deflating, text and sparse data are", () => {
+  const random = crypto.getRandomValues(new Uint8Array(6000));
+  assert.equal(looksRandom(random), true);
+  assert.equal(looksCompressible(random), false);
+  assert.equal(deflateSmaller(random, 2), undefined, "deflate agrees: it does not shrink");
+  assert.equal(looksCompressible(text.subarray(0, 6000)), true);
+  // Random at the start, zero runs later: one of the samples sees them.
+  const mixed = new Uint8Array(8000);
+  mixed.set(random.subarray(0, 4000));
+  assert.equal(looksCompressible(mixed), true);
+  // Below 1 KiB the probe does not guess.
+  assert.equal(looksCompressible(random.subarray(0, 1000)), true);
+  assert.equal(looksCompressible(new Uint8Array(0)), true);
 });
