@@ -35,6 +35,8 @@ const HELP = `deno task bench [options]        (= deno run -A bench/run.ts)
   --scale=1                 size factor of the data sets (0.1 = a tenth, for quick checks)
   --seed=1                  data set seed
   --only=ours|restic        run one side only (default: both; restic only when on PATH)
+  --repeat=3                runs per side of the first backup and of the restores, interleaved;
+                            the median counts (the other steps change the repository: once)
   --keep                    keep sources copies, repositories and databases under bench/work/run/
   --timeout=S               per-command timeout in seconds (default 300 x scale, at least 60)
   --budget=S                whole-run budget in seconds; when spent, our remaining steps are
@@ -49,6 +51,8 @@ interface Options {
   scale: number;
   seed: number;
   only: "ours" | "restic" | null;
+  /** Runs per side of the repeatable steps (first backup, restores); the median counts. */
+  repeat: number;
   keep: boolean;
   timeoutS: number;
   budgetS: number;
@@ -68,6 +72,7 @@ function parseOptions(args: string[]): Options {
     "scale",
     "seed",
     "only",
+    "repeat",
     "keep",
     "timeout",
     "budget",
@@ -104,11 +109,17 @@ function parseOptions(args: string[]): Options {
     console.error("--only must be ours or restic");
     Deno.exit(64);
   }
+  const repeat = Number(get("repeat").pop() ?? "3");
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    console.error("--repeat must be a whole number of at least 1");
+    Deno.exit(64);
+  }
   return {
     sets: sets as SetName[],
     scale,
     seed,
     only,
+    repeat,
     keep: args.includes("--keep"),
     timeoutS: Number(get("timeout").pop() ?? Math.max(60, 300 * scale)),
     budgetS: Number(get("budget").pop() ?? Math.max(180, 840 * scale)),
@@ -140,6 +151,11 @@ interface Side {
   backup(src: string, changes: boolean): Cmd;
   /** Restore everything (pattern undefined) or one file (absolute source path) into `out`. */
   restore(out: string, opts: { noLocalState: boolean; file?: string }): Cmd;
+  /**
+   * Empties the repository and the local state before another run of the first backup; returns
+   * the command that sets the repository up again (restic init), if any.
+   */
+  reset(): Cmd | null;
   /** Drops local state (database / cache) before a "without local state" restore. */
   dropLocalState(): void;
   /** Cleans what a "without local state" run left behind. */
@@ -203,6 +219,12 @@ function oursSide(runDir: string, extra: string[]): Side {
       okCodes: [0, 2],
       ...common,
     }),
+    reset: () => {
+      rmrf(repo);
+      Deno.mkdirSync(repo, { recursive: true });
+      dbFiles(db).forEach(rmrf);
+      return null;
+    },
     dropLocalState: () => dbFiles(nodb).forEach(rmrf),
     afterNoLocalState: () => dbFiles(nodb).forEach(rmrf),
     repoBytes: () => treeSize(repo).bytes,
@@ -216,9 +238,15 @@ function resticSide(runDir: string, restic: string): Side {
   const cache = `${runDir}/restic-cache`;
   const env = { RESTIC_PASSWORD: PASSPHRASE };
   const base = [restic, "-r", repo, "--cache-dir", cache];
+  const init = (): Cmd => ({ cmd: [...base, "init", "-q"], okCodes: [0], env });
   return {
     name: "restic",
-    init: () => ({ cmd: [...base, "init", "-q"], okCodes: [0], env }),
+    init,
+    reset: () => {
+      rmrf(repo);
+      rmrf(cache);
+      return init();
+    },
     backup: (src) => ({
       cmd: [...base, "backup", src, "--host", "bench", "-q"],
       okCodes: [0, 3],
@@ -274,6 +302,11 @@ interface SideResult extends Measured {
   verify?: Omit<Comparison, "root"> & { root: string };
   /** Set when a restore did not reproduce the source: this fails the bench. */
   mismatch?: boolean;
+  /**
+   * Wall times of every run of a repeated step, in order. The other fields are the median run's,
+   * except the peak RSS, which is the largest of all runs.
+   */
+  runsS?: number[];
 }
 
 interface StepResult {
@@ -390,11 +423,29 @@ async function runCmd(
   return r;
 }
 
+/**
+ * The median run by wall time (the lower middle one of an even count) with the peak RSS of all;
+ * a failed run, if any, instead.
+ */
+function medianRun(list: SideResult[]): SideResult {
+  const failed = list.find((r) => r.status !== "ok");
+  if (failed || list.length === 1) return failed ?? list[0];
+  const sorted = [...list].sort((a, b) => a.wallS - b.wallS);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const rss = list.map((r) => r.rssMB).filter((x): x is number => x !== null);
+  return {
+    ...median,
+    rssMB: rss.length ? Math.max(...rss) : null,
+    runsS: list.map((r) => r.wallS),
+  };
+}
+
 function fmtStep(side: SideName, r: SideResult): string {
   if (r.status !== "ok") return `${side} ${r.status}`;
   const rss = r.rssMB !== null ? `, ${r.rssMB.toFixed(0)} MB RSS` : "";
   const mb = r.mbps !== null ? `, ${r.mbps.toFixed(0)} MB/s` : "";
-  return `${side} ${r.wallS.toFixed(2)} s${mb}${rss}`;
+  const runs = r.runsS ? ` (median of ${r.runsS.map((w) => w.toFixed(2)).join(" / ")})` : "";
+  return `${side} ${r.wallS.toFixed(2)} s${runs}${mb}${rss}`;
 }
 
 function verifyFull(
@@ -562,6 +613,11 @@ async function runSet(
     await waitForIdleDisks();
   };
 
+  /**
+   * Runs one step for every side. With `repeat`, the step runs `opts.repeat` times, interleaved
+   * (ours, restic, ours, restic, ...), and each side's median run counts; `reset` runs (untimed)
+   * before every run after the first.
+   */
   const step = async (
     name: StepName,
     cmdFor: (s: Side, out: string) => Cmd,
@@ -571,28 +627,42 @@ async function runSet(
       after?: (s: Side, r: SideResult, out: string) => void;
       /** What the command reads (warmed before it runs); default the source. */
       reads?: "source" | "repository";
+      repeat?: boolean;
+      /** Puts the side back in the state the step starts from (see Side.reset). */
+      reset?: (s: Side) => Cmd | null;
     } = {},
   ) => {
     const sr: StepResult = { step: name, sides: {}, ratio: null, target: TARGETS[name] ?? null };
-    for (const s of sides) {
-      const b = opt.bytes ?? bytes;
-      const reason = broken.get(s.name);
-      if (reason) {
-        sr.sides[s.name] = { ...skipped(reason), bytes: b, mbps: null };
-        continue;
+    const runs = new Map<SideName, SideResult[]>();
+    const rounds = opt.repeat ? opts.repeat : 1;
+    for (let round = 0; round < rounds; round++) {
+      for (const s of sides) {
+        const b = opt.bytes ?? bytes;
+        const reason = broken.get(s.name);
+        if (reason) {
+          sr.sides[s.name] = { ...skipped(reason), bytes: b, mbps: null };
+          continue;
+        }
+        const done = runs.get(s.name) ?? [];
+        if (done.some((r) => r.status !== "ok")) continue; // a failed run ends the side's step
+        if (round > 0 && opt.reset) {
+          const c = opt.reset(s);
+          if (c) await measure(c.cmd, { env: c.env, timeoutS: 120, okCodes: c.okCodes });
+        }
+        const out = `${runDir}/out-${s.name}`;
+        putAside(out);
+        opt.before?.(s);
+        // What the command reads comes from memory for both sides: the source for a backup, the
+        // side's own repository for a restore.
+        readThrough(opt.reads === "repository" ? s.repoDir : src);
+        await settle();
+        const r = await runCmd(s, cmdFor(s, out), b, opt.bytes === undefined);
+        opt.after?.(s, r, out);
+        putAside(out);
+        runs.set(s.name, [...done, r]);
       }
-      const out = `${runDir}/out-${s.name}`;
-      putAside(out);
-      opt.before?.(s);
-      // What the command reads comes from memory for both sides: the source for a backup, the
-      // side's own repository for a restore.
-      readThrough(opt.reads === "repository" ? s.repoDir : src);
-      await settle();
-      const r = await runCmd(s, cmdFor(s, out), b, opt.bytes === undefined);
-      opt.after?.(s, r, out);
-      putAside(out);
-      sr.sides[s.name] = r;
     }
+    for (const [side, list] of runs) sr.sides[side] = medianRun(list);
     const o = sr.sides.ours, r = sr.sides.restic;
     if (o?.status === "ok" && r?.status === "ok" && r.wallS > 0) sr.ratio = o.wallS / r.wallS;
     res.steps.push(sr);
@@ -606,6 +676,8 @@ async function runSet(
 
   // 1. first backup
   const first = await step("first backup", (s) => s.backup(src, true), {
+    repeat: true,
+    reset: (s) => s.reset(),
     after: (s, r) => {
       if (r.status === "ok" && s.repoBytes() === 0) {
         r.status = "failed";
@@ -655,6 +727,7 @@ async function runSet(
   // 4. full restore
   await step("full restore", (s, out) => s.restore(out, { noLocalState: false }), {
     reads: "repository",
+    repeat: true,
     after: (s, r, out) =>
       verifyFull(r, out, src, expected, `${s.name} / ${ds.name} / full restore`),
   });
@@ -662,6 +735,7 @@ async function runSet(
     // 5. full restore without local state
     await step("restore, no local db", (s, out) => s.restore(out, { noLocalState: true }), {
       reads: "repository",
+      repeat: true,
       before: (s) => s.dropLocalState(),
       after: (s, r, out) => {
         verifyFull(r, out, src, expected, `${s.name} / ${ds.name} / restore without local db`);
@@ -674,6 +748,7 @@ async function runSet(
       res.singleFile = file;
       await step("single-file restore", (s, out) => s.restore(out, { noLocalState: false, file }), {
         reads: "repository",
+        repeat: true,
         bytes: Deno.statSync(file).size,
         after: (s, r, out) =>
           verifySingle(r, out, file, `${s.name} / ${ds.name} / single-file restore`),
@@ -859,7 +934,7 @@ log(
     }`,
 );
 log(
-  "method: each step runs once per side, interleaved (ours, then restic), with no warm-up run;" +
+  `method: the first backup and the restores run ${opts.repeat} times per side, the other steps once; runs are interleaved (ours, then restic) and each side's median run counts (peak RSS: the largest of its runs); no warm-up run;` +
     " the page cache is not dropped, and before every timed command what it reads (the source, or the side's repository) is read through once, so reads are warm for both sides;" +
     " before every timed command dirty pages are flushed (sync) and the disks must have been idle for 1 s (at most 30 s of waiting).",
 );
@@ -915,8 +990,9 @@ log(
   }\nRESULTS (wall s, CPU s = user+sys, MB/s = step bytes / wall, RSS = peak MB)${table}`,
 );
 log(
-  `\nEach side ran once per step, interleaved, no warm-up, page cache not dropped; absolute times` +
-    ` drift with machine load, the ratios are what to compare. "!" after a wall time = restore mismatch.`,
+  `\nThe first backup and the restores show each side's median of ${opts.repeat} interleaved runs, the` +
+    ` other steps one run; no warm-up, page cache not dropped. Absolute times drift with machine load,` +
+    ` the ratios are what to compare. "!" after a wall time = restore mismatch.`,
 );
 for (const d of doomed) rmrf(d);
 rmrf(`${workDir}/doomed`);
@@ -940,7 +1016,7 @@ Deno.writeTextFileSync(
         timing: hasGnuTime() ? "GNU time" : "bash time + /proc VmHWM polling",
       },
       method:
-        "one run per side per step, interleaved (ours then restic), no warm-up, page cache not dropped",
+        `first backup and restores: ${opts.repeat} runs per side, interleaved (ours then restic), median counts; other steps: one run; no warm-up, page cache not dropped`,
       targets: { ratios: TARGETS, rssMB: RSS_TARGET_MB, repoRatio: REPO_RATIO_TARGET },
       totalSeconds: elapsedS(),
       failures,
