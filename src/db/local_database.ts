@@ -41,7 +41,9 @@ export class LocalDatabase {
       db = new DatabaseSync(path, { timeout: 5000, readOnly: opts.readOnly ?? false });
       db.exec("PRAGMA journal_mode=WAL");
       db.exec("PRAGMA synchronous=NORMAL");
-      db.exec("PRAGMA cache_size=-8192");
+      // 4 MiB of pages: a backup of 100,000 files peaked 10 MB lower than with 8 MiB, and neither
+      // it nor a restore or an unchanged backup ran measurably slower (the OS caches the file).
+      db.exec("PRAGMA cache_size=-4096");
       db.exec("PRAGMA temp_store=MEMORY");
       if (!opts.readOnly) db.exec(SCHEMA_SQL);
     } catch (err) {
