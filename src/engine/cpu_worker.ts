@@ -2,8 +2,8 @@
  * Worker side of the CPU pool: compression of block batches for backups and decoding (AES-CBC
  * ranges, inflate, CRC and SHA-256) of stored entries for restores, so both cores work while the
  * main thread reads, writes and talks to SQLite; the hashing of whole volume files before they
- * are trusted; and the sealing (AES, hashing, writing) of dblock volumes while they are written
- * (see seal_stream.ts).
+ * are trusted; the sealing (AES, hashing, writing) of dblock volumes while they are written
+ * (see seal_stream.ts); and the writing of dlists from rows the caller reads (dlist_stream.ts).
  */
 /// <reference lib="deno.worker" />
 import {
@@ -20,6 +20,7 @@ import { decryptFile } from "../format/aescrypt.ts";
 import { CbcDecryptor, hashAesFile } from "../format/aes_ranges.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
 import { runSealJob, type SealJob, type SealResult } from "./seal_stream.ts";
+import { type DlistJob, type DlistResult, runDlistJob } from "./dlist_stream.ts";
 
 /**
  * A stored zip entry to decode; `hash` asks for the SHA-256 of the content too. `raw` holds the
@@ -82,7 +83,8 @@ export type CpuJob =
     passphrase: string;
     hashInput: boolean;
   }
-  | SealJob;
+  | SealJob
+  | DlistJob;
 
 /** What a job returns. */
 export type CpuResult =
@@ -95,7 +97,8 @@ export type CpuResult =
   }
   | { op: "decrypt-file"; inputSha256?: string }
   | { op: "hash-file"; size: number; sha256: string; mac?: Bytes }
-  | SealResult;
+  | SealResult
+  | DlistResult;
 
 /** Runs one job in the current thread (also used when Workers are unavailable). */
 export function runCpuJob(job: CpuJob): Promise<CpuResult> {
@@ -105,6 +108,9 @@ export function runCpuJob(job: CpuJob): Promise<CpuResult> {
   }
   if (job.op === "hash-file") {
     return Promise.resolve({ op: "hash-file", ...hashAesFile(job.path, job.mac) });
+  }
+  if (job.op === "dlist-open" || job.op === "dlist-rows" || job.op === "dlist-close") {
+    return Promise.resolve(runDlistJob(job));
   }
   if (job.op !== "compress" && job.op !== "decode") return runSealJob(job);
   if (job.op === "decode") return Promise.resolve(runDecodeJob(job));
@@ -210,7 +216,10 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
       scope.postMessage({ id, result }, transferables(result));
       // The jobs' input blocks die young: collect them after every 4th decode or compress job
       // (about 4 MiB of blocks) and every 8th seal job.
-      garbageWeight += job.op === "decode" || job.op === "compress" || job.op === "zip-add" ? 2 : 1;
+      garbageWeight += job.op === "decode" || job.op === "compress" || job.op === "zip-add" ||
+          job.op === "dlist-rows"
+        ? 2
+        : 1;
       if (garbageWeight >= 8) {
         garbageWeight = 0;
         collectYoungGarbage();
