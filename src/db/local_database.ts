@@ -44,7 +44,9 @@ export class LocalDatabase {
       // 4 MiB of pages: a backup of 100,000 files peaked 10 MB lower than with 8 MiB, and neither
       // it nor a restore or an unchanged backup ran measurably slower (the OS caches the file).
       db.exec("PRAGMA cache_size=-4096");
-      db.exec("PRAGMA temp_store=MEMORY");
+      // Sorts and temporary tables beyond the page cache go to a temporary file (which the system
+      // caches), not to memory: sorting a 200,000-file version for its dlist held 20 MB more.
+      db.exec("PRAGMA temp_store=FILE");
       if (!opts.readOnly) db.exec(SCHEMA_SQL);
     } catch (err) {
       throw new UserError(

@@ -286,10 +286,8 @@ async function restoreFileset(
     durationMs: 0,
     exitCode: 0,
   };
-  // The working tables below and the sort of the block plan grow with the number of files: in a
-  // temporary file (cached by the system) rather than in memory, which temp_store=MEMORY would
-  // keep whole. Changing temp_store drops existing temporary tables; none exist yet.
-  db.db.exec("PRAGMA temp_store=FILE");
+  // The working tables below and the sort of the block plan grow with the number of files; the
+  // database keeps temporary data in a file once it outgrows the page cache (temp_store=FILE).
   const state = new RestoreTargets(db);
 
   // 1. Select entries; find the longest folder prefix they share.
