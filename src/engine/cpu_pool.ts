@@ -104,7 +104,14 @@ export class CpuPool {
    * order they were sent. Without workers the job runs in the calling thread.
    */
   runOn(index: number, job: CpuJob, transfer: ArrayBuffer[] = []): Promise<CpuResult> {
-    if (this.slots.length === 0) return runCpuJob(job);
+    if (this.slots.length === 0) {
+      // As from a worker, a failing job gives a rejected promise, never an exception here.
+      try {
+        return runCpuJob(job);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const slot = this.slots[index % this.slots.length];
     const id = this.nextId++;
     slot.busy++;

@@ -214,8 +214,8 @@ if (typeof scope.WorkerGlobalScope !== "undefined" && scope instanceof scope.Wor
       // Seen by the main thread at once, before it handles the answer (work stealing).
       if (finished) Atomics.add(finished.counters, finished.index, 1);
       scope.postMessage({ id, result }, transferables(result));
-      // The jobs' input blocks die young: collect them after every 4th decode or compress job
-      // (about 4 MiB of blocks) and every 8th seal job.
+      // The jobs' input blocks die young: collect them after every 4th decode, compress or dlist
+      // rows job (about 4 MiB of blocks, or 8,000 entries) and every 8th seal job.
       garbageWeight += job.op === "decode" || job.op === "compress" || job.op === "zip-add" ||
           job.op === "dlist-rows"
         ? 2

@@ -111,6 +111,13 @@ Deno.test("dlist writer: the worker writes exactly the file list of the database
         }
       }
 
+      // Without workers, a job that fails is a rejected promise, as it is from a worker.
+      const inThread = new CpuPool(0);
+      const orphan = inThread.runOn(0, { op: "dlist-close", id: -1 });
+      assert.ok(orphan instanceof Promise);
+      await assert.rejects(orphan, /dlist -1 is not open/);
+      inThread.close();
+
       // A dlist that cannot be created fails with the cause, and the worker is left usable.
       const pool = new CpuPool(1);
       try {
