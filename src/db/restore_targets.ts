@@ -35,6 +35,20 @@ export interface TargetRow {
   Done: number;
 }
 
+/** An entry as the target pass needs it. */
+export type SelectedRow = Pick<TargetRow, "ID" | "Kind" | "Path" | "Length" | "FullHash">;
+
+/** A file still to put in place. */
+export type PendingFileRow = Pick<
+  TargetRow,
+  "ID" | "Path" | "Target" | "Tmp" | "Length" | "FullHash"
+>;
+
+/** An entry with its metadata blob (`Meta`, null when it was not read). */
+export type MetadataRow = Pick<TargetRow, "ID" | "Path" | "Target" | "Done"> & {
+  Meta: Uint8Array | null;
+};
+
 /** One block to place: a file block (M = 0) or a metadata block (M = 1, F = its blockset). */
 export interface PlanRow {
   M: number;
@@ -95,10 +109,10 @@ export class RestoreTargets {
   }
 
   /** Every entry, in insertion order. */
-  all(): Iterable<TargetRow> {
-    return this.db.db.prepare("SELECT * FROM temp.RestoreTarget ORDER BY ID").iterate() as Iterable<
-      TargetRow
-    >;
+  all(): Iterable<SelectedRow> {
+    return this.db.db.prepare(
+      "SELECT ID, Kind, Path, Length, FullHash FROM temp.RestoreTarget ORDER BY ID",
+    ).iterate() as Iterable<SelectedRow>;
   }
 
   setTarget(id: number, target: string, tmp: string | null, done: number): void {
@@ -176,13 +190,27 @@ export class RestoreTargets {
       undefined;
   }
 
-  /** Entries of one kind; `pendingOnly` for files not yet in place; folders deepest first. */
-  ofKind(kind: number, o: { pendingOnly?: boolean } = {}): Iterable<TargetRow> {
-    const where = `Kind = ${kind} AND Target IS NOT NULL` +
-      (o.pendingOnly ? ` AND Done = ${TARGET_PENDING}` : "");
-    const order = kind === KIND_FOLDER ? "length(Target) DESC" : "ID";
-    return this.db.db.prepare(`SELECT * FROM temp.RestoreTarget WHERE ${where} ORDER BY ${order}`)
-      .iterate() as Iterable<TargetRow>;
+  /**
+   * Files not yet in place that are written to a temporary name; with `all`, the others (written
+   * whole, or not at all) too.
+   */
+  pendingFiles(all: boolean): Iterable<PendingFileRow> {
+    return this.db.db.prepare(
+      `SELECT ID, Path, Target, Tmp, Length, FullHash FROM temp.RestoreTarget
+       WHERE Kind = ${KIND_FILE} AND Target IS NOT NULL AND Done = ${TARGET_PENDING}
+       ${all ? "" : "AND Tmp IS NOT NULL"} ORDER BY ID`,
+    ).iterate() as Iterable<PendingFileRow>;
+  }
+
+  /** Entries of one kind with their metadata blobs; folders deepest first. */
+  withMetadata(kind: number): Iterable<MetadataRow> {
+    const order = kind === KIND_FOLDER ? "length(rt.Target) DESC" : "rt.ID";
+    return this.db.db.prepare(
+      `SELECT rt.ID AS ID, rt.Path AS Path, rt.Target AS Target, rt.Done AS Done, rm.Data AS Meta
+       FROM temp.RestoreTarget rt LEFT JOIN temp.RestoreMeta rm
+         ON rm.BlocksetID = rt.MetaBlocksetID
+       WHERE rt.Kind = ${kind} AND rt.Target IS NOT NULL ORDER BY ${order}`,
+    ).iterate() as Iterable<MetadataRow>;
   }
 
   /** Every temporary file name handed out. */

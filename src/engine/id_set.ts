@@ -5,6 +5,7 @@
  */
 export class IdSet {
   #bits = new Uint8Array(1024);
+  #size = 0;
 
   /** Adds `id` (a non-negative integer). */
   add(id: number): void {
@@ -14,7 +15,14 @@ export class IdSet {
       grown.set(this.#bits);
       this.#bits = grown;
     }
-    this.#bits[byte] |= 1 << (id & 7);
+    const bit = 1 << (id & 7);
+    if ((this.#bits[byte] & bit) === 0) this.#size++;
+    this.#bits[byte] |= bit;
+  }
+
+  /** Number of distinct IDs added. */
+  get size(): number {
+    return this.#size;
   }
 
   /** True when `id` was added. */

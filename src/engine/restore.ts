@@ -341,6 +341,8 @@ async function restoreFileset(
   // 3. Targets: folders are created; files are checked against what is already there.
   let bytesTotal = 0;
   let filesTotal = 0;
+  /** Files of one block still to write (they are written whole, see `apply`). */
+  let singles = 0;
   db.begin();
   for (const r of state.all()) {
     rowDone();
@@ -398,6 +400,7 @@ async function restoreFileset(
       ? join(dirname(target), `.${crypto.randomUUID().slice(0, 8)}.restore-tmp`)
       : null;
     if (tmp) Deno.writeFileSync(tmp, new Uint8Array(0));
+    else singles++;
     state.setTarget(r.ID, target, tmp, TARGET_PENDING);
   }
   db.commit();
@@ -487,10 +490,11 @@ async function restoreFileset(
       queue.push(p);
     };
     const closeAll = () => {
-      for (const f of openFiles.values()) f.close();
+      for (const o of openFiles.values()) o.f.close();
       openFiles.clear();
     };
-    const openFiles = new Map<number, Deno.FsFile>();
+    /** The temporary files being written, with their offsets (-1: unknown). */
+    const openFiles = new Map<number, { f: Deno.FsFile; at: number }>();
     // Blocks usually arrive in file order; then the file hash is computed on the way and the file
     // need not be read back to verify it. `inOrder` holds the hashes of the files being written,
     // `hashOk` / `hashBad` the verdicts of those completed; files whose blocks came out of order
@@ -522,15 +526,19 @@ async function restoreFileset(
         bytesDone += data.length;
         return;
       }
-      let f = openFiles.get(row.F);
-      if (!f) {
+      let o = openFiles.get(row.F);
+      if (!o) {
         if (openFiles.size >= 64) closeAll();
-        f = Deno.openSync(row.Tmp, { write: true });
-        openFiles.set(row.F, f);
+        o = { f: Deno.openSync(row.Tmp, { write: true }), at: 0 };
+        openFiles.set(row.F, o);
       }
-      f.seekSync(row.Idx * settings.blocksize, Deno.SeekMode.Start);
+      // Blocks usually come in order: the file offset is then where the block goes.
+      const pos = row.Idx * settings.blocksize;
+      if (o.at !== pos) o.f.seekSync(pos, Deno.SeekMode.Start);
+      o.at = -1;
       let off = 0;
-      while (off < data.length) off += f.writeSync(data.subarray(off));
+      while (off < data.length) off += o.f.writeSync(data.subarray(off));
+      o.at = pos + off;
       bytesDone += data.length;
       if (readBack.has(row.F)) return;
       const h = inOrder.get(row.F) ?? { hash: createHash("sha256"), next: 0 };
@@ -689,8 +697,9 @@ async function restoreFileset(
       }
     }
 
-    // 5. Verify the larger files by size and hash, then move them into place.
-    for (const r of state.ofKind(KIND_FILE, { pendingOnly: true })) {
+    // 5. Verify the larger files by size and hash, then move them into place. The one-block
+    // files were written as their block came: they are visited only when some did not make it.
+    for (const r of state.pendingFiles(done.size < singles)) {
       rowDone();
       await eventLoopTurn();
       if (done.has(r.ID)) continue;
@@ -738,8 +747,7 @@ async function restoreFileset(
   });
 
   // 6. Metadata: files, then symlinks, then folders deepest first.
-  const meta = (id: number): Map<string, string> | undefined => {
-    const blob = state.metaBlob(id);
+  const meta = (blob: Uint8Array | null): Map<string, string> | undefined => {
     if (!blob) return undefined;
     try {
       return decodeMetadata(blob);
@@ -749,18 +757,18 @@ async function restoreFileset(
     }
   };
   if (!skipMeta) {
-    for (const r of state.ofKind(KIND_FILE)) {
+    for (const r of state.withMetadata(KIND_FILE)) {
       rowDone();
       await eventLoopTurn();
       if (done.has(r.ID) || r.Done === TARGET_DONE) {
-        applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
+        applyMetadata(r.Target, meta(r.Meta), restorePerms, logger);
       }
     }
   }
-  for (const r of state.ofKind(KIND_SYMLINK)) {
+  for (const r of state.withMetadata(KIND_SYMLINK)) {
     rowDone();
     await eventLoopTurn();
-    const linkTarget = meta(r.MetaBlocksetID)?.get("CoreSymlinkTarget");
+    const linkTarget = meta(r.Meta)?.get("CoreSymlinkTarget");
     if (linkTarget === undefined) {
       logger.warn(`${r.Path}: the symbolic link has no target recorded; skipped`);
       continue;
@@ -781,10 +789,10 @@ async function restoreFileset(
     result.restoredSymlinks++;
   }
   if (!skipMeta) {
-    for (const r of state.ofKind(KIND_FOLDER)) {
+    for (const r of state.withMetadata(KIND_FOLDER)) {
       rowDone();
       await eventLoopTurn();
-      applyMetadata(r.Target, meta(r.MetaBlocksetID), restorePerms, logger);
+      applyMetadata(r.Target, meta(r.Meta), restorePerms, logger);
     }
   }
   state.drop();

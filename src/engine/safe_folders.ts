@@ -30,12 +30,16 @@ export class SafeFolders {
     const rel = dir.slice(this.root.length).split(sep).filter((s) => s);
     let cur = this.root;
     for (const s of rel) {
+      const parent = cur;
       cur = join(cur, s);
       if (this.#done.has(cur)) continue;
       let st: Deno.FileInfo | undefined;
-      try {
-        st = Deno.lstatSync(cur);
-      } catch { /* missing */ }
+      // In a folder made here, nothing is there but what this object made.
+      if (!this.#made.has(parent)) {
+        try {
+          st = Deno.lstatSync(cur);
+        } catch { /* missing */ }
+      }
       if (st?.isSymlink) {
         throw new UserError(`Refusing to restore into ${cur}: it is a symbolic link`, {
           code: "HostilePath",
@@ -47,10 +51,11 @@ export class SafeFolders {
         });
       }
       if (!st) {
+        // A folder made here is a real one inside its parent, which was checked already: mkdir
+        // does not follow a symlink in its last component.
         Deno.mkdirSync(cur);
         this.#made.add(cur);
-      }
-      if (this.confine) {
+      } else if (this.confine) {
         const real = Deno.realPathSync(cur);
         const inside = real === this.#realRoot ||
           real.startsWith(this.#realRoot.endsWith(sep) ? this.#realRoot : this.#realRoot + sep);

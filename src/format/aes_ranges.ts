@@ -155,14 +155,19 @@ export class AesRangeFile implements ZipSource {
     return b - from;
   }
 
+  /** Where the file's offset is (-1: unknown); reads in sequence then need no seek. */
+  #at = -1;
+
   #readAt(pos: number, dest: Uint8Array): void {
-    this.#file.seekSync(pos, Deno.SeekMode.Start);
+    if (pos !== this.#at) this.#file.seekSync(pos, Deno.SeekMode.Start);
+    this.#at = -1;
     let o = 0;
     while (o < dest.length) {
       const n = this.#file.readSync(dest.subarray(o));
       if (n === null || n === 0) throw new Error("unexpected end of the encrypted file");
       o += n;
     }
+    this.#at = pos + o;
   }
 
   read(pos: number, len: number): Bytes {

@@ -565,14 +565,18 @@ class FileSource implements ZipSource {
     const o = this.readInto(pos, out);
     return o === len ? out : out.subarray(0, o);
   }
+  /** Where the file's offset is (-1: unknown); reads in sequence then need no seek. */
+  #at = -1;
   readInto(pos: number, dest: Bytes): number {
-    this.file.seekSync(pos, Deno.SeekMode.Start);
+    if (pos !== this.#at) this.file.seekSync(pos, Deno.SeekMode.Start);
+    this.#at = -1;
     let o = 0;
     while (o < dest.length) {
       const n = this.file.readSync(dest.subarray(o));
       if (n === null || n === 0) break;
       o += n;
     }
+    this.#at = pos + o;
     this.stats.bytes += o;
     return o;
   }
