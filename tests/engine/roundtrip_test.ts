@@ -57,10 +57,12 @@ Deno.test("backup, change, backup, then restore every version with and without t
       "dblock-size": "1mb",
     });
     const snaps = [];
+    const times = [];
     const r1 = await backup({ url, sources: [src], options: base, filters: noFilters });
     assert.equal(r1.exitCode, 0);
     assert.ok(r1.version);
     snaps.push(snapshot(src, { mtimes: true, modes: true }));
+    times.push(snapshot(src, { mtimes: true }));
     await new Promise((r) => setTimeout(r, 1100)); // versions are named by the second
 
     const unchanged = await backup({ url, sources: [src], options: base, filters: noFilters });
@@ -75,6 +77,7 @@ Deno.test("backup, change, backup, then restore every version with and without t
     assert.equal(r2.addedFiles, 1);
     assert.ok(r2.modifiedFiles >= 2, `modified ${r2.modifiedFiles}`);
     snaps.push(snapshot(src, { mtimes: true, modes: true }));
+    times.push(snapshot(src, { mtimes: true }));
 
     // Newest is version 0.
     const expected = [snaps[1], snaps[0]];
@@ -92,6 +95,21 @@ Deno.test("backup, change, backup, then restore every version with and without t
         assert.equal(r.usedLocalDatabase, !noDb);
         const diffs = diffSnapshots(expected[v], snapshot(out, { mtimes: true, modes: true }));
         assert.deepEqual(diffs, [], `version ${v} noDb=${noDb}`);
+        // Without permissions, the files' times are set as they are written.
+        const outT = join(dir, `out-times-${v}-${noDb}`);
+        const rT = await restore({
+          url,
+          patterns: [],
+          options: base.with({
+            "restore-path": outT,
+            version: String(v),
+            ...(noDb ? { "no-local-db": "true" } : {}),
+          }),
+          filters: noFilters,
+        });
+        assert.equal(rT.exitCode, 0, JSON.stringify(rT.errors));
+        const diffsT = diffSnapshots([times[1], times[0]][v], snapshot(outT, { mtimes: true }));
+        assert.deepEqual(diffsT, [], `times: version ${v} noDb=${noDb}`);
       }
     }
   } finally {
