@@ -6,7 +6,6 @@
  */
 import type { StatementSync } from "node:sqlite";
 import type { LocalDatabase } from "./local_database.ts";
-import { concatBytes } from "../core/bytes.ts";
 
 /** Entry kinds. */
 export const KIND_FILE = 0;
@@ -62,6 +61,7 @@ export interface PlanRow {
   VHash: string | null;
   Target: string;
   Tmp: string | null;
+  /** A file's length (M = 0), or the metadata blob's (M = 1). */
   Length: number;
   FullHash: Uint8Array;
 }
@@ -139,8 +139,9 @@ export class RestoreTargets {
        UNION ALL
        SELECT 1 AS M, rm.BlocksetID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size,
          b.VolumeID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, '' AS Target,
-         NULL AS Tmp, 0 AS Length, NULL AS FullHash
-       FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
+         NULL AS Tmp, bs.Length AS Length, NULL AS FullHash
+       FROM temp.RestoreMeta rm JOIN Blockset bs ON bs.ID = rm.BlocksetID
+       JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
        JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
        ORDER BY V, M, F, Idx`,
     ).iterate() as Iterable<PlanRow>;
@@ -178,10 +179,30 @@ export class RestoreTargets {
     ).all() as unknown as PlanVolume[];
   }
 
-  /** Appends block `idx` of a metadata blob. */
-  addMetaBlock(blocksetId: number, idx: number, data: Uint8Array): void {
-    const prev = idx > 0 ? this.metaBlob(blocksetId) : undefined;
-    this.setMeta.run(prev ? concatBytes([prev, data]) : data, blocksetId);
+  /**
+   * Stores block `idx` of the metadata blob of `blocksetId`, which is `length` bytes long in
+   * blocks of `blocksize`. The blocks of a longer blob may come in any order (a plan visits
+   * volumes in their order, not the blocks'); the blob is whole once all have come.
+   */
+  addMetaBlock(
+    blocksetId: number,
+    idx: number,
+    data: Uint8Array,
+    length: number,
+    blocksize: number,
+  ): void {
+    if (length <= blocksize) {
+      this.setMeta.run(data, blocksetId);
+      return;
+    }
+    let blob = this.metaBlob(blocksetId);
+    if (blob?.length !== length) {
+      const fresh = new Uint8Array(length);
+      if (blob) fresh.set(blob.subarray(0, length));
+      blob = fresh;
+    }
+    blob.set(data.subarray(0, Math.max(0, length - idx * blocksize)), idx * blocksize);
+    this.setMeta.run(blob, blocksetId);
   }
 
   /** The metadata blob of a blockset, when it was read. */

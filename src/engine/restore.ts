@@ -509,7 +509,7 @@ async function restoreFileset(
         return;
       }
       if (row.M === 1) {
-        state.addMetaBlock(row.F, row.Idx, data);
+        state.addMetaBlock(row.F, row.Idx, data, row.Length, settings.blocksize);
         return;
       }
       if (row.Tmp === null) {
