@@ -33,29 +33,31 @@ export class SafeFolders {
       const parent = cur;
       cur = join(cur, s);
       if (this.#done.has(cur)) continue;
-      let st: Deno.FileInfo | undefined;
-      // In a folder made here, nothing is there but what this object made.
-      if (!this.#made.has(parent)) {
+      // In a folder made here, nothing is there but what the restore put there: folders, and
+      // later symlinks, which mkdir meets (it does not follow a symlink in its last component).
+      let st = this.#made.has(parent) ? undefined : lstatOrUndefined(cur);
+      if (!st) {
         try {
+          Deno.mkdirSync(cur);
+          this.#made.add(cur);
+          this.#done.add(cur);
+          continue;
+        } catch (err) {
+          if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
           st = Deno.lstatSync(cur);
-        } catch { /* missing */ }
+        }
       }
-      if (st?.isSymlink) {
+      if (st.isSymlink) {
         throw new UserError(`Refusing to restore into ${cur}: it is a symbolic link`, {
           code: "HostilePath",
         });
       }
-      if (st && !st.isDirectory) {
+      if (!st.isDirectory) {
         throw new UserError(`Cannot restore into ${cur}: a file with that name is in the way`, {
           code: "PathInTheWay",
         });
       }
-      if (!st) {
-        // A folder made here is a real one inside its parent, which was checked already: mkdir
-        // does not follow a symlink in its last component.
-        Deno.mkdirSync(cur);
-        this.#made.add(cur);
-      } else if (this.confine) {
+      if (this.confine) {
         const real = Deno.realPathSync(cur);
         const inside = real === this.#realRoot ||
           real.startsWith(this.#realRoot.endsWith(sep) ? this.#realRoot : this.#realRoot + sep);
@@ -79,5 +81,13 @@ export class SafeFolders {
     if (this.#done.has(path)) return true;
     const parent = path.slice(0, path.lastIndexOf(sep));
     return !this.#made.has(parent);
+  }
+}
+
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch {
+    return undefined; // missing
   }
 }

@@ -34,3 +34,22 @@ Deno.test("safe folders: a symbolic link in the way is refused", async () => {
     await cleanup();
   }
 });
+
+Deno.test("safe folders: a symbolic link put later into a folder made here is refused too", async () => {
+  const [root, cleanup] = await tempDir();
+  try {
+    const folders = new SafeFolders(root, true);
+    folders.ensure(join(root, "made"));
+    // A restore creates symlinks after the folders: a hostile list may then name a path below one.
+    Deno.symlinkSync("/tmp", join(root, "made", "link"));
+    assert.throws(
+      () => folders.ensure(join(root, "made", "link", "x")),
+      (err: Error & { code?: string }) =>
+        /symbolic link/.test(err.message) && err.code === "HostilePath",
+    );
+    Deno.writeTextFileSync(join(root, "made", "file"), "x");
+    assert.throws(() => folders.ensure(join(root, "made", "file", "x")), /in the way/);
+  } finally {
+    await cleanup();
+  }
+});
