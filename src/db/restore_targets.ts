@@ -139,9 +139,9 @@ export class RestoreTargets {
        UNION ALL
        SELECT 1 AS M, rm.BlocksetID AS F, be.Idx AS Idx, b.Hash AS Hash, b.Size AS Size,
          b.VolumeID AS V, v.Name AS Name, v.Size AS VSize, v.Hash AS VHash, '' AS Target,
-         NULL AS Tmp, bs.Length AS Length, NULL AS FullHash
-       FROM temp.RestoreMeta rm JOIN Blockset bs ON bs.ID = rm.BlocksetID
-       JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
+         NULL AS Tmp, coalesce(bs.Length, 0) AS Length, NULL AS FullHash
+       FROM temp.RestoreMeta rm JOIN BlocksetEntry be ON be.BlocksetID = rm.BlocksetID
+       LEFT JOIN Blockset bs ON bs.ID = rm.BlocksetID
        JOIN Block b ON b.ID = be.BlockID LEFT JOIN Remotevolume v ON v.ID = b.VolumeID
        ORDER BY V, M, F, Idx`,
     ).iterate() as Iterable<PlanRow>;
