@@ -646,10 +646,12 @@ async function restoreFileset(
             const { start, end } = zip.extent(entry);
             const from = blockFloor(start), to = Math.min(blockCeil(end), cipher.layout.ctLen);
             let extend = span !== undefined && from >= span.from && from <= span.to;
-            const need = extend ? Math.max(0, to - span!.to) : 32 + to - from;
+            let need = extend ? Math.max(0, to - span!.to) : 32 + to - from;
             if (raw && fill + need + outBytes + out > BATCH_BYTES) {
               dispatch();
+              // The next buffer holds a new span: its IV block and the whole extent.
               extend = false;
+              need = 32 + to - from;
             }
             raw ??= buffers.take(need);
             if (!extend) {
