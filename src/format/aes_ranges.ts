@@ -7,6 +7,7 @@
  * Nothing here checks integrity: callers verify the whole file first (its recorded SHA-256, or
  * the HMAC over the ciphertext, see {@link AesLayout.mac}).
  */
+import { FileCursor } from "../core/file_cursor.ts";
 import { createDecipheriv, createHash, createHmac } from "node:crypto";
 import type { Bytes } from "../core/bytes.ts";
 import { type AesLayout, readAesLayout, v3PaddingLength } from "./aescrypt.ts";
@@ -84,11 +85,13 @@ export class AesRangeFile implements ZipSource {
   readonly size: number;
   readonly layout: AesLayout;
   #file: Deno.FsFile;
+  #cursor: FileCursor;
   #dec: CbcDecryptor;
   #closed = false;
 
   private constructor(file: Deno.FsFile, layout: AesLayout, size: number) {
     this.#file = file;
+    this.#cursor = new FileCursor(file);
     this.layout = layout;
     this.#dec = new CbcDecryptor(layout.key);
     this.size = size;
@@ -155,19 +158,10 @@ export class AesRangeFile implements ZipSource {
     return b - from;
   }
 
-  /** Where the file's offset is (-1: unknown); reads in sequence then need no seek. */
-  #at = -1;
-
   #readAt(pos: number, dest: Uint8Array): void {
-    if (pos !== this.#at) this.#file.seekSync(pos, Deno.SeekMode.Start);
-    this.#at = -1;
-    let o = 0;
-    while (o < dest.length) {
-      const n = this.#file.readSync(dest.subarray(o));
-      if (n === null || n === 0) throw new Error("unexpected end of the encrypted file");
-      o += n;
+    if (this.#cursor.readAt(pos, dest) < dest.length) {
+      throw new Error("unexpected end of the encrypted file");
     }
-    this.#at = pos + o;
   }
 
   read(pos: number, len: number): Bytes {

@@ -7,6 +7,7 @@
  * descriptors (flag bit 3) by other tools read fine, and it never loads the whole archive.
  */
 
+import { FileCursor } from "../core/file_cursor.ts";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { deflateSmaller, inflateExact, RawDeflateStream } from "./deflate.ts";
 import { type Bytes, fromUtf8, utf8 } from "../core/bytes.ts";
@@ -555,28 +556,21 @@ export interface ZipSource {
 }
 
 class FileSource implements ZipSource {
+  #cursor: FileCursor;
   constructor(
     readonly file: Deno.FsFile,
     readonly size: number,
     readonly stats: { bytes: number },
-  ) {}
+  ) {
+    this.#cursor = new FileCursor(file);
+  }
   read(pos: number, len: number): Bytes {
     const out = new Uint8Array(len);
     const o = this.readInto(pos, out);
     return o === len ? out : out.subarray(0, o);
   }
-  /** Where the file's offset is (-1: unknown); reads in sequence then need no seek. */
-  #at = -1;
   readInto(pos: number, dest: Bytes): number {
-    if (pos !== this.#at) this.file.seekSync(pos, Deno.SeekMode.Start);
-    this.#at = -1;
-    let o = 0;
-    while (o < dest.length) {
-      const n = this.file.readSync(dest.subarray(o));
-      if (n === null || n === 0) break;
-      o += n;
-    }
-    this.#at = pos + o;
+    const o = this.#cursor.readAt(pos, dest);
     this.stats.bytes += o;
     return o;
   }
