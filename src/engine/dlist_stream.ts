@@ -184,7 +184,7 @@ export class DlistRowBatch {
     r.nums[i * 3 + 1] = e.time ?? 0;
     r.nums[i * 3 + 2] = e.metaSize;
     const h = this.hashSize;
-    if (e.hash && e.hash.length !== h || e.metaHash.length !== h) {
+    if ((e.hash && e.hash.length !== h) || e.metaHash.length !== h) {
       throw new Error(`dlist entry ${e.path}: a hash is not ${h} bytes long`);
     }
     if (e.hash) r.hashes.set(e.hash, 2 * i * h);
