@@ -9,7 +9,10 @@
  * - {@link tuneAllocator}: glibc serves buffers of 4 MiB and more with their own mappings and
  *   returns them to the system as soon as they are freed, and uses at most two malloc arenas.
  *   Smaller buffers, among them the 1 MiB blocks, are reused from the arenas: a fresh mapping per
- *   block costs a page fault per 4 KiB, about 1 s of system time per GiB backed up.
+ *   block costs a page fault per 4 KiB, about 1 s of system time per GiB backed up. For the same
+ *   reason up to 4 MiB of free memory stays at the top of an arena (glibc's default, 128 KiB,
+ *   handed each freed block back and faulted it in again: 180,000-200,000 page faults in a 1 GiB
+ *   backup, 90,000 with 4 MiB, about 0.2 s less system time; the peak stayed the same).
  * - {@link collectYoungGarbage}: hot loops ask V8 for a cheap young-generation collection every
  *   few MiB, which frees the dead buffers early. This needs the V8 flags in {@link V8_FLAGS}
  *   (baked into the compiled program and used by the deno tasks); without them it does nothing.
@@ -20,6 +23,7 @@ export const V8_FLAGS = ["--max-semi-space-size=1", "--expose-gc"] as const;
 
 import { getHeapStatistics } from "node:v8";
 
+const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
 const M_ARENA_MAX = -8;
 let tuned = false;
@@ -40,6 +44,7 @@ export function tuneAllocator(): void {
     });
     libc.symbols.mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
     libc.symbols.mallopt(M_ARENA_MAX, 2);
+    libc.symbols.mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
     trim = () => libc.symbols.malloc_trim(0n);
   } catch {
     // musl, a missing libc.so.6 or a sandbox without FFI: the defaults still work, only larger.
