@@ -122,6 +122,12 @@ export class CpuPool {
     });
   }
 
+  /** Runs a job on every worker (in this thread when there are none). */
+  everywhere(job: CpuJob): Promise<CpuResult[]> {
+    const n = Math.max(1, this.slots.length);
+    return Promise.all(Array.from({ length: n }, (_, i) => this.runOn(i, job)));
+  }
+
   close(): void {
     for (const s of this.slots) s.worker.terminate();
     this.slots = [];

@@ -21,6 +21,7 @@ import { CbcDecryptor, hashAesFile } from "../format/aes_ranges.ts";
 import { collectYoungGarbage } from "../core/memory.ts";
 import { runSealJob, type SealJob, type SealResult } from "./seal_stream.ts";
 import { type DlistJob, type DlistResult, runDlistJob } from "./dlist_stream.ts";
+import { type BlockTarget, closeBlockTargets, writeBlock } from "./block_targets.ts";
 
 /**
  * A stored zip entry to decode; `hash` asks for the SHA-256 of the content too. `raw` holds the
@@ -35,6 +36,11 @@ export interface DecodeItem {
   raw: Bytes;
   hash: boolean;
   extent?: boolean;
+  /**
+   * Where the decoded content is written (see block_targets.ts), when it has the target's size.
+   * A failing write fails the whole job: the restore stops, as on any write error.
+   */
+  write?: BlockTarget;
 }
 
 /** One decoded entry: its content (and hash), or why it could not be decoded. */
@@ -83,6 +89,10 @@ export type CpuJob =
     passphrase: string;
     hashInput: boolean;
   }
+  | {
+    /** Closes the restore's target files this thread has open (see block_targets.ts). */
+    op: "close-targets";
+  }
   | SealJob
   | DlistJob;
 
@@ -97,6 +107,7 @@ export type CpuResult =
   }
   | { op: "decrypt-file"; inputSha256?: string }
   | { op: "hash-file"; size: number; sha256: string; mac?: Bytes }
+  | { op: "close-targets" }
   | SealResult
   | DlistResult;
 
@@ -108,6 +119,10 @@ export function runCpuJob(job: CpuJob): Promise<CpuResult> {
   }
   if (job.op === "hash-file") {
     return Promise.resolve({ op: "hash-file", ...hashAesFile(job.path, job.mac) });
+  }
+  if (job.op === "close-targets") {
+    closeBlockTargets();
+    return Promise.resolve({ op: "close-targets" });
   }
   if (job.op === "dlist-open" || job.op === "dlist-rows" || job.op === "dlist-close") {
     return Promise.resolve(runDlistJob(job));
@@ -152,16 +167,19 @@ function runDecodeJob(job: Extract<CpuJob, { op: "decode" }>): CpuResult {
     return r;
   };
   const decoded = job.items.map((it): Decoded => {
+    let d: { data: Uint8Array; hash?: Uint8Array };
     try {
       const stored = it.extent ? entryData(it.entry, it.raw, job.label) : it.raw;
       // Inflated straight into the output buffer when it has room.
       const room = it.entry.method === 8 ? reserve(it.entry.uncompressedSize) : undefined;
       let data = decodeEntry(it.entry, stored, job.label, room);
       if (data !== stored && data !== room) data = place(data);
-      return it.hash ? { data, hash: place(sha256(data)) } : { data };
+      d = it.hash ? { data, hash: place(sha256(data)) } : { data };
     } catch (err) {
       return { error: (err as Error).message };
     }
+    if (it.write) writeBlock(it.write, d.data);
+    return d;
   });
   const buffers: Bytes[] = [];
   const seen = new Set<ArrayBuffer>();

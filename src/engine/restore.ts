@@ -44,6 +44,7 @@ import { type Decoded, type DecodeItem, runCpuJob } from "./cpu_worker.ts";
 import { sha256 } from "../core/sha256.ts";
 import { collectWhenHeapGrows, collectYoungGarbage, releaseMemory } from "../core/memory.ts";
 import { hashFile, type OpenedVolume, openVolume, VolumeHasher } from "./remote_volumes.ts";
+import { type BlockTarget, closeBlockTargets } from "./block_targets.ts";
 import { assertNotRecreating } from "./preflight.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { blockCeil, blockFloor } from "../format/aes_ranges.ts";
@@ -489,12 +490,16 @@ async function restoreFileset(
       p.catch(() => {}); // handled when awaited
       queue.push(p);
     };
-    const closeAll = () => {
-      for (const o of openFiles.values()) o.f.close();
-      openFiles.clear();
+    /** Closes the temporary files the workers and this thread have open (block_targets.ts). */
+    const closeTargets = async () => {
+      closeBlockTargets();
+      await pool.everywhere({ op: "close-targets" });
     };
-    /** The temporary files being written, with their offsets (-1: unknown). */
-    const openFiles = new Map<number, { f: Deno.FsFile; at: number }>();
+    /** Where the decoded block of `row` is written: its temporary file, for larger files. */
+    const targetOfBlock = (row: PlanRow): BlockTarget | undefined =>
+      row.M === 0 && row.Tmp !== null
+        ? { path: row.Tmp, pos: row.Idx * settings.blocksize, size: row.Size }
+        : undefined;
     // Blocks usually arrive in file order; then the file hash is computed on the way and the file
     // need not be read back to verify it. `inOrder` holds the hashes of the files being written,
     // `hashOk` / `hashBad` the verdicts of those completed; files whose blocks came out of order
@@ -526,19 +531,7 @@ async function restoreFileset(
         bytesDone += data.length;
         return;
       }
-      let o = openFiles.get(row.F);
-      if (!o) {
-        if (openFiles.size >= 64) closeAll();
-        o = { f: Deno.openSync(row.Tmp, { write: true }), at: 0 };
-        openFiles.set(row.F, o);
-      }
-      // Blocks usually come in order: the file offset is then where the block goes.
-      const pos = row.Idx * settings.blocksize;
-      if (o.at !== pos) o.f.seekSync(pos, Deno.SeekMode.Start);
-      o.at = -1;
-      let off = 0;
-      while (off < data.length) off += o.f.writeSync(data.subarray(off));
-      o.at = pos + off;
+      // The thread that decoded the block has written it (see targetOfBlock).
       bytesDone += data.length;
       if (readBack.has(row.F)) return;
       const h = inOrder.get(row.F) ?? { hash: createHash("sha256"), next: 0 };
@@ -668,7 +661,13 @@ async function restoreFileset(
             outBytes += out;
             batch.push({
               row,
-              raw: { entry, raw: raw.subarray(at + start, at + end), hash, extent: true },
+              raw: {
+                entry,
+                raw: raw.subarray(at + start, at + end),
+                hash,
+                extent: true,
+                write: targetOfBlock(row),
+              },
             });
           } else {
             // A batch holds at most BATCH_BYTES of stored and inflated bytes (or one larger block).
@@ -677,7 +676,7 @@ async function restoreFileset(
             const stored = zip.readRawInto(entry, raw, fill);
             fill += stored.length;
             outBytes += out;
-            batch.push({ row, raw: { entry, raw: stored, hash } });
+            batch.push({ row, raw: { entry, raw: stored, hash, write: targetOfBlock(row) } });
           }
         } catch (err) {
           batch.push({ row, error: (err as Error).message, logged: row.M === 1 });
@@ -688,12 +687,13 @@ async function restoreFileset(
       }
       dispatch();
       while (queue.length) await drainOne();
+      await closeTargets();
     } finally {
       db.commit();
       for (const p of prefetched.values()) {
         p.then((v) => v.close(), () => {});
       }
-      closeAll();
+      await closeTargets().catch(() => {});
       if (zip) {
         await opened?.close();
       }

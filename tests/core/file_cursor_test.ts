@@ -33,3 +33,33 @@ Deno.test("file cursor: reads at offsets, seeking only when a read does not cont
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("file cursor: writes at offsets, seeking only when a write does not continue the last", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dup-cursor-" });
+  try {
+    const path = join(dir, "f");
+    Deno.writeFileSync(path, new Uint8Array(0));
+    let seeks = 0;
+    {
+      using f = Deno.openSync(path, { write: true });
+      const counted = {
+        seekSync: (o: number, w: Deno.SeekMode) => (seeks++, f.seekSync(o, w)),
+        writeSync: (b: Uint8Array) => f.writeSync(b),
+      } as unknown as Deno.FsFile;
+      const c = new FileCursor(counted);
+      c.writeAt(0, new Uint8Array(4).fill(1));
+      assert.equal(seeks, 1, "the first write places the offset");
+      c.writeAt(4, new Uint8Array(4).fill(2));
+      assert.equal(seeks, 1, "continues the last write");
+      c.writeAt(12, new Uint8Array(2).fill(4));
+      c.writeAt(8, new Uint8Array(4).fill(3));
+      assert.equal(seeks, 3);
+    }
+    assert.deepEqual(
+      Deno.readFileSync(path),
+      new Uint8Array([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4]),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
